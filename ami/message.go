@@ -1,0 +1,174 @@
+package ami
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// Message is one AMI message, an event or a response: header name → value,
+// with the header names as Asterisk sends them.
+type Message map[string]string
+
+// Synthetic events that this package adds to the stream.
+const (
+	// EventConnected starts the events of a new AMI session (first connect or
+	// reconnect). Consumers resynchronise their state after it.
+	EventConnected = "CallctlConnected"
+	// EventDisconnected is delivered when the AMI session is lost.
+	EventDisconnected = "CallctlDisconnected"
+	// EventsLost tells a subscriber that its queue overflowed and Count events
+	// were dropped before this one; it must resynchronise.
+	EventsLost = "CallctlEventsLost"
+
+	// HeaderTruncated is set to "1" on events in which a line longer than
+	// the library's 4,096-byte buffer was cut.
+	HeaderTruncated = "CallctlTruncated"
+)
+
+// Get returns the value of a header, or "".
+func (m Message) Get(key string) string { return m[key] }
+
+// Event returns the event name, or "" for a response.
+func (m Message) Event() string { return m["Event"] }
+
+// IsResponse reports whether m is a response to an action.
+func (m Message) IsResponse() bool { _, ok := m["Response"]; return ok && m["Event"] == "" }
+
+// Clone returns a copy of m that the caller may keep and change.
+func (m Message) Clone() Message {
+	c := make(Message, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// Action is an AMI action to send. ActionID is set by the Client.
+type Action struct {
+	Name      string            // e.g. "Originate"
+	Headers   map[string]string // every header but Action, ActionID and Variable
+	Variables map[string]string // channel variables, sent as one Variable header
+}
+
+// maxVariables is what one Variable header can carry (manager.c parses at
+// most 64 items per header, the last one unsplit).
+const maxVariables = 63
+
+// CheckValue reports whether v can be sent in an AMI header: it must not
+// contain CR, LF or NUL, which would end the header and let the rest be read
+// as further headers or actions.
+func CheckValue(v string) error {
+	if i := strings.IndexAny(v, "\r\n\x00"); i >= 0 {
+		return fmt.Errorf("%w: %q holds CR, LF or NUL", ErrInvalidValue, truncate(v, 40))
+	}
+	return nil
+}
+
+func checkName(kind, n string) error {
+	if n == "" {
+		return fmt.Errorf("%w: empty %s", ErrInvalidValue, kind)
+	}
+	for _, r := range n {
+		ok := r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !ok {
+			return fmt.Errorf("%w: %s %q", ErrInvalidValue, kind, truncate(n, 40))
+		}
+	}
+	return nil
+}
+
+// encode validates a and turns it into the header map that goes on the wire.
+func (a Action) encode(actionID string) (map[string]string, error) {
+	if err := checkName("action name", a.Name); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(a.Headers)+3)
+	for k, v := range a.Headers {
+		if err := checkName("header name", k); err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(k) {
+		case "action", "actionid", "variable":
+			return nil, fmt.Errorf("%w: header %s is set by the client", ErrInvalidValue, k)
+		}
+		if err := CheckValue(v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	if len(a.Variables) > 0 {
+		v, err := encodeVariables(a.Variables)
+		if err != nil {
+			return nil, err
+		}
+		out["Variable"] = v
+	}
+	out["Action"] = a.Name
+	out["ActionID"] = actionID
+	return out, nil
+}
+
+// encodeVariables packs variables into one "Variable: a=1,b=2" value, the
+// only form the library can send (its headers are a map). Asterisk splits the
+// value like dialplan arguments, so the characters it treats specially are
+// escaped with a backslash.
+func encodeVariables(vars map[string]string) (string, error) {
+	if len(vars) > maxVariables {
+		return "", fmt.Errorf("%w: %d variables, at most %d", ErrInvalidValue, len(vars), maxVariables)
+	}
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		value := vars[name]
+		if !validVariableName(name) {
+			return "", fmt.Errorf("%w: variable name %q", ErrInvalidValue, truncate(name, 40))
+		}
+		if err := CheckValue(value); err != nil {
+			return "", err
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		escapeArg(&b, name)
+		b.WriteByte('=')
+		escapeArg(&b, value)
+	}
+	return b.String(), nil
+}
+
+// escapeArg writes s so that Asterisk's argument splitter
+// (__ast_app_separate_args) gives it back unchanged.
+func escapeArg(b *strings.Builder, s string) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\', ',', '"', '(', ')', '[', ']':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// validVariableName accepts channel variable names (letters, digits and
+// underscores, with the leading underscores of inheritance) and dialplan
+// function names such as CDR(userfield).
+func validVariableName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		ok := c == '_' || c == '(' || c == ')' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
