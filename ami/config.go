@@ -25,11 +25,11 @@ type Config struct {
 // DefaultConfig returns the configuration of the test bed's local Asterisk.
 func DefaultConfig() Config {
 	return Config{
-		Addr:        "127.0.0.1:5038",
-		Username:    "callctl",
-		Secret:      "callctl",
-		QueueSize:   10000,
-		MaxPending:  256,
+		Addr:         "127.0.0.1:5038",
+		Username:     "callctl",
+		Secret:       "callctl",
+		QueueSize:    10000,
+		MaxPending:   256,
 		DialTimeout:  2 * time.Second,
 		PingInterval: 5 * time.Second,
 	}
