@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callctl/callctl/internal/fanout"
 	"github.com/ivahaev/amigo"
 	"github.com/rs/zerolog"
 )
@@ -45,8 +46,9 @@ type Client struct {
 	responsive  bool // the last keepalive ping was answered
 	sessions    int
 	waiters     map[string]*waiter
-	subscribers []*Subscription
 	lastError   string
+
+	hub *fanout.Hub[Message]
 }
 
 type control struct {
@@ -59,7 +61,7 @@ func New(cfg Config, log zerolog.Logger, metrics *Metrics) *Client {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	return &Client{
+	c := &Client{
 		cfg:      cfg,
 		log:      log.With().Str("pkg", "ami").Logger(),
 		metrics:  metrics,
@@ -68,6 +70,8 @@ func New(cfg Config, log zerolog.Logger, metrics *Metrics) *Client {
 		requests: make(chan *request, cfg.MaxPending),
 		waiters:  make(map[string]*waiter),
 	}
+	c.hub = c.newHub()
+	return c
 }
 
 // Run connects to Asterisk and delivers messages until ctx ends. It may be
@@ -224,7 +228,7 @@ func (c *Client) handle(raw map[string]string) {
 			return // a list item: only its collector wants it
 		}
 	}
-	c.broadcast(m)
+	c.hub.Publish(m)
 }
 
 func (c *Client) handleNotice(n control) {
@@ -285,7 +289,7 @@ func (c *Client) setConnected(up bool, reason string) {
 	for _, w := range lost {
 		w.fail(ErrUnknownOutcome)
 	}
-	c.broadcast(ev)
+	c.hub.Publish(ev)
 }
 
 // timestamp formats t the way Asterisk's timestampevents does.
