@@ -41,12 +41,12 @@ type Client struct {
 	nextID   atomic.Uint64
 	started  atomic.Bool
 
-	mu          sync.Mutex
-	connected   bool
-	responsive  bool // the last keepalive ping was answered
-	sessions    int
-	waiters     map[string]*waiter
-	lastError   string
+	mu         sync.Mutex
+	connected  bool
+	responsive bool // the last keepalive ping was answered
+	sessions   int
+	waiters    map[string]*waiter
+	lastError  string
 
 	hub *fanout.Hub[Message]
 }
