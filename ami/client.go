@@ -51,6 +51,8 @@ type Client struct {
 	hub *fanout.Hub[Message]
 }
 
+const stopped = "client stopped"
+
 type control struct {
 	connect bool
 	message string
@@ -170,7 +172,7 @@ func (c *Client) pump(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			c.setConnected(false, "client stopped")
+			c.setConnected(false, stopped)
 			// The library cannot be stopped: keep its channel drained.
 			go func() {
 				for range c.in {
@@ -284,7 +286,11 @@ func (c *Client) setConnected(up bool, reason string) {
 		ev = Message{"Event": EventConnected, "Timestamp": timestamp(time.Now())}
 	} else {
 		c.metrics.connected.Set(0)
-		c.log.Warn().Str("reason", reason).Msg("AMI session down")
+		if reason == stopped {
+			c.log.Info().Msg("AMI session closed")
+		} else {
+			c.log.Warn().Str("reason", reason).Msg("AMI session down")
+		}
 	}
 	for _, w := range lost {
 		w.fail(ErrUnknownOutcome)

@@ -199,8 +199,9 @@ func startClient(t *testing.T, f *fakeAMI, queueSize int) (*Client, *Metrics) {
 	m := NewMetrics(nil)
 	c := New(cfg, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), m)
 	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go c.Run(ctx)
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, "AMI session", c.Connected)
 	return c, m
 }

@@ -105,3 +105,31 @@ func FuzzActionHeaders(f *testing.F) {
 		}
 	})
 }
+
+// escapeC is Asterisk's ast_escape_c as documented in utils.c.
+func escapeC(s string) string {
+	const from, to = "\a\b\f\n\r\t\v\\'\"?", `abfnrtv\'"?`
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if j := strings.IndexByte(from, s[i]); j >= 0 {
+			b.WriteByte('\\')
+			b.WriteByte(to[j])
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func FuzzUnescape(f *testing.F) {
+	f.Add(`a,b "q" (p) [s] \x =y`)
+	f.Add("line\r\nAction: Command")
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.IndexByte(s, 0) >= 0 {
+			return // ast_escape_c stops at NUL
+		}
+		if got := Unescape(escapeC(s)); got != s {
+			t.Fatalf("Unescape(escape(%q)) = %q", s, got)
+		}
+	})
+}

@@ -48,7 +48,7 @@ func (m Message) Clone() Message {
 // Action is an AMI action to send. ActionID is set by the Client.
 type Action struct {
 	Name      string            // e.g. "Originate"
-	Headers   map[string]string // every header but Action, ActionID and Variable
+	Headers   map[string]string // every header but Action and ActionID
 	Variables map[string]string // channel variables, sent as one Variable header
 }
 
@@ -90,8 +90,14 @@ func (a Action) encode(actionID string) (map[string]string, error) {
 			return nil, err
 		}
 		switch strings.ToLower(k) {
-		case "action", "actionid", "variable":
+		case "action", "actionid":
 			return nil, fmt.Errorf("%w: header %s is set by the client", ErrInvalidValue, k)
+		case "variable":
+			// Getvar and Setvar name their variable in a Variable header;
+			// channel variables use Variables.
+			if len(a.Variables) > 0 {
+				return nil, fmt.Errorf("%w: both a Variable header and Variables", ErrInvalidValue)
+			}
 		}
 		if err := CheckValue(v); err != nil {
 			return nil, err
@@ -171,4 +177,36 @@ func validVariableName(n string) bool {
 		}
 	}
 	return true
+}
+
+// Unescape reverses the C escaping Asterisk applies to some event values
+// (ast_escape_c: VarSet's Value, CallerIDName, ConnectedLineName and
+// ChanVariable values): \a \b \f \n \r \t \v \\ \' \" \? become the
+// characters they stand for; any other backslash is kept.
+func Unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 == len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		r, ok := unescapes[s[i+1]]
+		if !ok {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte(r)
+		i++
+	}
+	return b.String()
+}
+
+var unescapes = map[byte]byte{
+	'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v',
+	'\\': '\\', '\'': '\'', '"': '"', '?': '?',
 }

@@ -1,0 +1,169 @@
+package daemon
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/ari"
+)
+
+// Config is callctl's configuration: defaults, then the YAML file, then
+// CALLCTL_* environment variables, then *_file secrets.
+type Config struct {
+	// DataDir holds the database and the admin socket.
+	DataDir string `yaml:"data_dir" env:"DATA_DIR"`
+	// TimeZone is the PBX's local zone for the seed formats' times ("Local"
+	// or an IANA name such as Europe/Prague).
+	TimeZone string    `yaml:"timezone" env:"TIMEZONE"`
+	Log      LogConfig `yaml:"log" envPrefix:"LOG_"`
+	HTTP     HTTPConfig `yaml:"http" envPrefix:"HTTP_"`
+	AMI      AMIConfig `yaml:"ami" envPrefix:"AMI_"`
+	ARI      ARIConfig `yaml:"ari" envPrefix:"ARI_"`
+	Admin    AdminConfig `yaml:"admin" envPrefix:"ADMIN_"`
+}
+
+// LogConfig selects the log level and format.
+type LogConfig struct {
+	Level string `yaml:"level" env:"LEVEL"` // debug, info, warn, error
+	// Format: json, console, or auto (console on a terminal, else JSON).
+	Format string `yaml:"format" env:"FORMAT"`
+}
+
+// HTTPConfig is the HTTP listener of the API, health and metrics.
+type HTTPConfig struct {
+	Listen          string        `yaml:"listen" env:"LISTEN"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"SHUTDOWN_TIMEOUT"`
+}
+
+// AMIConfig is ami.Config plus a secret file.
+type AMIConfig struct {
+	ami.Config `yaml:",inline"`
+	SecretFile string `yaml:"secret_file" env:"SECRET_FILE"`
+}
+
+// ARIConfig is ari.Config plus a password file.
+type ARIConfig struct {
+	ari.Config   `yaml:",inline"`
+	PasswordFile string `yaml:"password_file" env:"PASSWORD_FILE"`
+}
+
+// AdminConfig is the local admin socket used by the CLI while the daemon runs.
+type AdminConfig struct {
+	// Socket is the unix socket path; "" means admin.sock in the data dir.
+	Socket string `yaml:"socket" env:"SOCKET"`
+}
+
+// DefaultConfig works against the test bed's Asterisk on 127.0.0.1.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:  "./data",
+		TimeZone: "Local",
+		Log:      LogConfig{Level: "info", Format: "auto"},
+		HTTP: HTTPConfig{
+			Listen:          "127.0.0.1:8080",
+			MaxBodyBytes:    1 << 20,
+			ShutdownTimeout: 10 * time.Second,
+		},
+		AMI: AMIConfig{Config: ami.DefaultConfig()},
+		ARI: ARIConfig{Config: ari.DefaultConfig()},
+	}
+}
+
+// LoadConfig reads the YAML file at path ("" for none) over the defaults,
+// applies the environment and validates the result.
+func LoadConfig(path string, environ map[string]string) (Config, error) {
+	cfg := DefaultConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "CALLCTL_", Environment: environ}); err != nil {
+		return cfg, fmt.Errorf("config: environment: %w", err)
+	}
+	if err := readSecret(&cfg.AMI.Secret, cfg.AMI.SecretFile); err != nil {
+		return cfg, err
+	}
+	if err := readSecret(&cfg.ARI.Password, cfg.ARI.PasswordFile); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func readSecret(dst *string, file string) error {
+	if file == "" {
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config: secret file: %w", err)
+	}
+	*dst = strings.TrimRight(string(data), "\r\n")
+	return nil
+}
+
+// Validate reports the first invalid setting.
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return errors.New("config: data_dir is empty")
+	}
+	if _, err := c.Location(); err != nil {
+		return fmt.Errorf("config: timezone: %w", err)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console", "auto":
+	default:
+		return fmt.Errorf("config: log.format %q: want json, console or auto", c.Log.Format)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		return fmt.Errorf("config: http.listen: %w", err)
+	}
+	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.ShutdownTimeout <= 0 {
+		return errors.New("config: http.max_body_bytes must be at least 1024 and http.shutdown_timeout positive")
+	}
+	if err := c.AMI.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.ARI.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// Location returns the configured time zone.
+func (c Config) Location() (*time.Location, error) {
+	if c.TimeZone == "" || c.TimeZone == "Local" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(c.TimeZone)
+}
+
+// AdminSocket returns the admin socket's path.
+func (c Config) AdminSocket() string {
+	if c.Admin.Socket != "" {
+		return c.Admin.Socket
+	}
+	return strings.TrimRight(c.DataDir, "/") + "/admin.sock"
+}

@@ -1,0 +1,65 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	cfg, err := LoadConfig("", map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AMI.Addr != "127.0.0.1:5038" || cfg.ARI.URL != "http://127.0.0.1:8088/ari" || cfg.HTTP.Listen != "127.0.0.1:8080" || cfg.DataDir != "./data" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestFileThenEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "ami.secret")
+	os.WriteFile(secret, []byte("s3cret\n"), 0o600)
+	path := filepath.Join(dir, "callctl.yaml")
+	os.WriteFile(path, []byte(`
+data_dir: /var/lib/callctl
+http:
+  listen: 127.0.0.1:9090
+ami:
+  addr: 127.0.0.1:15038
+  secret_file: `+secret+`
+ari:
+  request_timeout: 3s
+`), 0o600)
+	cfg, err := LoadConfig(path, map[string]string{
+		"CALLCTL_HTTP_LISTEN":  "127.0.0.1:9191",
+		"CALLCTL_ARI_APP":      "callctl2",
+		"CALLCTL_AMI_USERNAME": "admin",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != "/var/lib/callctl" || cfg.HTTP.Listen != "127.0.0.1:9191" || cfg.AMI.Addr != "127.0.0.1:15038" ||
+		cfg.AMI.Username != "admin" || cfg.AMI.Secret != "s3cret" || cfg.ARI.App != "callctl2" || cfg.ARI.RequestTimeout != 3*time.Second {
+		t.Fatalf("got %+v", cfg)
+	}
+}
+
+func TestUnknownKeysAndBadValuesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"unknown key": "htttp:\n  listen: 127.0.0.1:1\n",
+		"bad listen":  "http:\n  listen: nowhere\n",
+		"bad level":   "log:\n  level: loud\n",
+		"bad zone":    "timezone: Mars/Olympus\n",
+		"bad app":     "ari:\n  app: 'a/b'\n",
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
+		os.WriteFile(path, []byte(body), 0o600)
+		if _, err := LoadConfig(path, map[string]string{}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/callctl/callctl/admin"
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/store"
+)
+
+// Daemon is a wired callctl. New builds it and takes the database lock and
+// the HTTP port; Run serves until its context ends.
+type Daemon struct {
+	cfg      Config
+	log      zerolog.Logger
+	registry *prometheus.Registry
+	db       *store.DB
+	dbOpen   atomic.Bool
+	ami      *ami.Client
+	ari      *ari.Client
+	admin    *admin.Registry
+	listener net.Listener
+	mux      *http.ServeMux
+}
+
+// New opens the store, builds the components and binds the HTTP listener.
+func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Daemon{cfg: cfg, log: log, registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
+	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	db, err := store.Open(cfg.DataDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	d.db = db
+	d.dbOpen.Store(true)
+	d.ami = ami.New(cfg.AMI.Config, log, ami.NewMetrics(d.registry))
+	d.ari = ari.New(cfg.ARI.Config, log, ari.NewMetrics(d.registry))
+	d.admin = AdminCommands()
+
+	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	d.mux.HandleFunc("GET /readyz", d.serveReady)
+	d.mux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
+
+	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	return d, nil
+}
+
+// AdminCommands returns every administrative command, for the daemon's
+// socket and for the CLI when no daemon runs.
+func AdminCommands() *admin.Registry {
+	return admin.NewRegistry()
+}
+
+// Addr is the HTTP listener's address.
+func (d *Daemon) Addr() string { return d.listener.Addr().String() }
+
+// AMI and ARI give tests the daemon's connections.
+func (d *Daemon) AMI() *ami.Client { return d.ami }
+func (d *Daemon) ARI() *ari.Client { return d.ari }
+
+// Run serves until ctx ends, then shuts down in order: stop accepting and
+// drain HTTP requests, stop the connections and the admin socket, close the
+// store.
+func (d *Daemon) Run(ctx context.Context) error {
+	log := d.log.With().Str("pkg", "daemon").Logger()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(runCtx); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				stop()
+			}
+		}()
+	}
+	start("ami", d.ami.Run)
+	start("ari", d.ari.Run)
+	start("admin", func(ctx context.Context) error {
+		return admin.Serve(ctx, d.cfg.AdminSocket(), d.db, d.admin, d.log)
+	})
+
+	srv := &http.Server{
+		Handler:           d.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(d.listener) }()
+	log.Info().Str("http", d.Addr()).Str("data_dir", d.cfg.DataDir).Msg("callctl started")
+
+	var err error
+	select {
+	case <-runCtx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("http: %w", err)
+	}
+	log.Info().Msg("shutting down: draining HTTP requests")
+	sctx, cancel := context.WithTimeout(context.Background(), d.cfg.HTTP.ShutdownTimeout)
+	if serr := srv.Shutdown(sctx); serr != nil {
+		log.Warn().Err(serr).Msg("HTTP requests still running at the shutdown deadline")
+	}
+	cancel()
+	stop()
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	d.dbOpen.Store(false)
+	if cerr := d.db.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("store: %w", cerr))
+	}
+	log.Info().Err(err).Msg("callctl stopped")
+	return err
+}
+
+// notReady lists why callctl cannot serve calls now; empty means ready.
+func (d *Daemon) notReady() []string {
+	var why []string
+	switch {
+	case !d.ami.Connected():
+		why = append(why, "ami: not connected to Asterisk "+d.cfg.AMI.Addr)
+	case !d.ami.Ready():
+		why = append(why, "ami: Asterisk does not answer pings")
+	}
+	switch {
+	case !d.ari.Connected():
+		why = append(why, "ari: application "+d.cfg.ARI.App+" not registered at "+d.cfg.ARI.URL)
+	case !d.ari.Ready():
+		why = append(why, "ari: Asterisk does not answer")
+	}
+	if !d.dbOpen.Load() {
+		why = append(why, "store: closed")
+	}
+	return why
+}
+
+func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if why := d.notReady(); len(why) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, strings.Join(why, "\n"))
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}

@@ -1,0 +1,194 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/test/testbed"
+)
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Two Local channels waiting in the test context, as the list's content.
+func TestCoreShowChannelsIsOneCollectedList(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 20*time.Second)
+	resp, err := d.AMI().Originate(ctx, ami.Action{Headers: map[string]string{
+		"Channel": "Local/wait@callctl-test", "Application": "Wait", "Data": "5",
+	}})
+	if err != nil || resp["Response"] != "Success" {
+		t.Fatalf("originate: %v %v", err, resp)
+	}
+	_, items, err := d.AMI().List(ctx, ami.Action{Name: "CoreShowChannels"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours []string
+	for _, it := range items {
+		if strings.HasPrefix(it["Channel"], "Local/wait@callctl-test") {
+			ours = append(ours, it["Channel"])
+		}
+	}
+	if len(ours) != 2 {
+		t.Fatalf("got %d callctl-test channels in %d items, want the 2 halves of the Local channel: %v", len(ours), len(items), ours)
+	}
+	hangupAll(t, d, ours)
+}
+
+func hangupAll(t *testing.T, d *testbed.Daemon, channels []string) {
+	for _, ch := range channels {
+		d.AMI().Action(ctxFor(t, 5*time.Second), ami.Action{Name: "Hangup", Headers: map[string]string{"Channel": ch}})
+	}
+}
+
+// Variables with the characters Asterisk's argument parser treats specially
+// reach the channel unchanged.
+func TestVariablesReachTheChannelUnchanged(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 20*time.Second)
+	want := `a,b "q" (p) [s] \x =y`
+	sub := d.AMI().Subscribe("test", 0)
+	defer sub.Close()
+	_, err := d.AMI().Originate(ctx, ami.Action{
+		Headers:   map[string]string{"Channel": "Local/wait@callctl-test", "Application": "Wait", "Data": "5"},
+		Variables: map[string]string{"CALLCTL_TEST": want, "WAITSECS": "5"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var channel string
+	for channel == "" {
+		select {
+		case e := <-sub.C():
+			if e.Event() == "VarSet" && e["Variable"] == "CALLCTL_TEST" {
+				channel = e["Channel"]
+				if ami.Unescape(e["Value"]) != want {
+					t.Errorf("VarSet value %q, want %q", e["Value"], want)
+				}
+			}
+		case <-ctx.Done():
+			t.Fatal("no VarSet of CALLCTL_TEST")
+		}
+	}
+	resp, err := d.AMI().Action(ctx, ami.Action{Name: "Getvar", Headers: map[string]string{"Channel": channel, "Variable": "CALLCTL_TEST"}})
+	if err != nil || resp["Value"] != want {
+		t.Fatalf("Getvar = %q (%v), want %q", resp["Value"], err, want)
+	}
+	hangupAll(t, d, []string{channel})
+}
+
+// The injection LIBRARIES.md saw on the test bed is refused before the wire.
+func TestInjectionNeverReachesAsterisk(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 10*time.Second)
+	_, err := d.AMI().Action(ctx, ami.Action{Name: "Originate", Headers: map[string]string{
+		"Channel": "Local/wait@callctl-test",
+		"Exten":   "100\r\nAction: Command\r\nCommand: core show uptime",
+	}})
+	if !errors.Is(err, ami.ErrInvalidValue) {
+		t.Fatalf("err = %v, want ErrInvalidValue", err)
+	}
+}
+
+func TestARIOriginateIntoStasisAndHangup(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 20*time.Second)
+	sub := d.ARI().Subscribe("test", 0)
+	defer sub.Close()
+	id := "it-ari-" + time.Now().Format("150405.000")
+	ch, err := d.ARI().Originate(ctx, ari.OriginateParams{
+		ID: id, Endpoint: "Local/wait@callctl-test", Timeout: 10 * time.Second,
+		App: "callctl", AppArgs: []string{"test"}, Variables: map[string]string{"CALLCTL_TEST": "1"},
+	})
+	if err != nil || ch.ID != id {
+		t.Fatalf("originate: %v %+v", err, ch)
+	}
+	waitARI(t, sub, func(e ari.Event) bool {
+		return e.Type == "StasisStart" && e.Channel.ID == id && len(e.Args) == 1 && e.Args[0] == "test"
+	})
+	if err := d.ARI().Hangup(ctx, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitARI(t, sub, func(e ari.Event) bool { return e.Type == "ChannelDestroyed" && e.Channel.ID == id })
+	if err := d.ARI().Hangup(ctx, id, ""); !ari.IsNotFound(err) {
+		t.Fatalf("second hangup: %v, want 404", err)
+	}
+}
+
+func waitARI(t *testing.T, sub *ari.Subscription, match func(ari.Event) bool) ari.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e := <-sub.C():
+			if match(e) {
+				return e
+			}
+		case <-timeout:
+			t.Fatal("expected ARI event did not arrive within 10 s")
+			return ari.Event{}
+		}
+	}
+}
+
+// Restart Asterisk under a running daemon: /readyz goes 503, then 200 again
+// within 10 s, and both event streams flow again.
+func TestAsteriskRestartUnderARunningDaemon(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	amiSub := d.AMI().Subscribe("test", 0)
+	defer amiSub.Close()
+	ariSub := d.ARI().Subscribe("test", 0)
+	defer ariSub.Close()
+
+	testbed.Restart(t)
+	restarted := time.Now()
+	if !testbed.Eventually(10*time.Second, func() bool { return !d.Ready() }) {
+		t.Fatal("/readyz never left 200 during the restart")
+	}
+	if !d.WaitReady(10 * time.Second) {
+		t.Fatal("/readyz not 200 within 10 s of the restart")
+	}
+	t.Logf("ready again %v after up.sh returned", time.Since(restarted).Round(time.Millisecond))
+
+	ctx := ctxFor(t, 20*time.Second)
+	if _, err := d.AMI().Originate(ctx, ami.Action{Headers: map[string]string{
+		"Channel": "Local/wait@callctl-test", "Application": "Wait", "Data": "1",
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	sawConnected := false
+	for {
+		select {
+		case e := <-amiSub.C():
+			if e.Event() == ami.EventConnected {
+				sawConnected = true
+			}
+			if e.Event() == "Newchannel" && strings.HasPrefix(e["Channel"], "Local/wait@callctl-test") {
+				if !sawConnected {
+					t.Error("no Connected event before the new session's events")
+				}
+				goto ari
+			}
+		case <-ctx.Done():
+			t.Fatal("AMI events do not flow after the restart")
+		}
+	}
+ari:
+	id := "it-restart-" + time.Now().Format("150405.000")
+	if _, err := d.ARI().Originate(ctx, ari.OriginateParams{ID: id, Endpoint: "Local/wait@callctl-test", Timeout: 5 * time.Second, App: "callctl"}); err != nil {
+		t.Fatal(err)
+	}
+	waitARI(t, ariSub, func(e ari.Event) bool { return e.Type == "StasisStart" && e.Channel.ID == id })
+	d.ARI().Hangup(ctx, id, "")
+}
