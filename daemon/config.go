@@ -24,11 +24,11 @@ type Config struct {
 	DataDir string `yaml:"data_dir" env:"DATA_DIR"`
 	// TimeZone is the PBX's local zone for the seed formats' times ("Local"
 	// or an IANA name such as Europe/Prague).
-	TimeZone string    `yaml:"timezone" env:"TIMEZONE"`
-	Log      LogConfig `yaml:"log" envPrefix:"LOG_"`
-	HTTP     HTTPConfig `yaml:"http" envPrefix:"HTTP_"`
-	AMI      AMIConfig `yaml:"ami" envPrefix:"AMI_"`
-	ARI      ARIConfig `yaml:"ari" envPrefix:"ARI_"`
+	TimeZone string      `yaml:"timezone" env:"TIMEZONE"`
+	Log      LogConfig   `yaml:"log" envPrefix:"LOG_"`
+	HTTP     HTTPConfig  `yaml:"http" envPrefix:"HTTP_"`
+	AMI      AMIConfig   `yaml:"ami" envPrefix:"AMI_"`
+	ARI      ARIConfig   `yaml:"ari" envPrefix:"ARI_"`
 	Admin    AdminConfig `yaml:"admin" envPrefix:"ADMIN_"`
 }
 
