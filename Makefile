@@ -1,0 +1,48 @@
+# callctl — see README.md.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+.PHONY: run test unit integration testbed-up testbed-down fuzz bench vet build
+
+## run: bring up the test-bed Asterisk and run the daemon with the built-in defaults
+run: testbed-up
+	$(GO) run ./cmd/callctl serve
+
+build:
+	$(GO) build -o bin/callctl ./cmd/callctl
+
+## test: everything CI runs — installs what it needs (Go modules, the test bed, sipp)
+test: testbed-up vet unit integration
+
+vet:
+	$(GO) mod download
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+## unit: unit tests (no Asterisk needed), race detector on
+unit:
+	$(GO) test -race -count=1 ./...
+
+## integration: tests on the real Asterisk with SIP test phones, one package at a time
+integration: testbed-up
+	$(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./test/...
+
+testbed-up:
+	bash test/asterisk/up.sh
+
+testbed-down:
+	bash test/asterisk/down.sh
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list 'Fuzz.*' $$pkg | grep ^Fuzz); do \
+	    echo "== $$pkg $$f"; $(GO) test -run XXX -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+	  done; \
+	done
+
+## bench: benchmarks
+bench:
+	$(GO) test -run XXX -bench . -benchmem ./...
