@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/callctl/callctl/internal/amitext"
 	"github.com/callctl/callctl/internal/fanout"
 	"github.com/ivahaev/amigo"
 	"github.com/rs/zerolog"
@@ -298,7 +298,4 @@ func (c *Client) setConnected(up bool, reason string) {
 	c.hub.Publish(ev)
 }
 
-// timestamp formats t the way Asterisk's timestampevents does.
-func timestamp(t time.Time) string {
-	return strconv.FormatFloat(float64(t.UnixMicro())/1e6, 'f', 6, 64)
-}
+func timestamp(t time.Time) string { return amitext.FormatTimestamp(t) }

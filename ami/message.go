@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/callctl/callctl/internal/amitext"
 )
 
 // Message is one AMI message, an event or a response: header name → value,
@@ -180,33 +182,5 @@ func validVariableName(n string) bool {
 }
 
 // Unescape reverses the C escaping Asterisk applies to some event values
-// (ast_escape_c: VarSet's Value, CallerIDName, ConnectedLineName and
-// ChanVariable values): \a \b \f \n \r \t \v \\ \' \" \? become the
-// characters they stand for; any other backslash is kept.
-func Unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		r, ok := unescapes[s[i+1]]
-		if !ok {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte(r)
-		i++
-	}
-	return b.String()
-}
-
-var unescapes = map[byte]byte{
-	'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v',
-	'\\': '\\', '\'': '\'', '"': '"', '?': '?',
-}
+// (VarSet's Value, CallerIDName, ConnectedLineName, ChanVariable values).
+func Unescape(s string) string { return amitext.Unescape(s) }

@@ -15,6 +15,9 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/pbx"
 )
 
 // Config is callctl's configuration: defaults, then the YAML file, then
@@ -30,6 +33,10 @@ type Config struct {
 	AMI      AMIConfig   `yaml:"ami" envPrefix:"AMI_"`
 	ARI      ARIConfig   `yaml:"ari" envPrefix:"ARI_"`
 	Admin    AdminConfig `yaml:"admin" envPrefix:"ADMIN_"`
+	// PBX describes the lines, trunks, outbound routes and queues.
+	PBX pbx.Config `yaml:"pbx"`
+	// CDR tunes the CDR engine (rates).
+	CDR cdrfeed.Config `yaml:"cdr" envPrefix:"CDR_"`
 }
 
 // LogConfig selects the log level and format.
@@ -77,6 +84,8 @@ func DefaultConfig() Config {
 		},
 		AMI: AMIConfig{Config: ami.DefaultConfig()},
 		ARI: ARIConfig{Config: ari.DefaultConfig()},
+		PBX: pbx.DefaultConfig(),
+		CDR: cdrfeed.DefaultConfig(),
 	}
 }
 
@@ -147,6 +156,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %w", err)
 	}
 	if err := c.ARI.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if _, err := pbx.New(c.PBX); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if _, err := cdr.NewRateTable(c.CDR.Rates); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil

@@ -19,6 +19,9 @@ import (
 	"github.com/callctl/callctl/admin"
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/store"
 )
 
@@ -32,6 +35,8 @@ type Daemon struct {
 	dbOpen   atomic.Bool
 	ami      *ami.Client
 	ari      *ari.Client
+	pbx      *pbx.Directory
+	cdr      *cdrfeed.Feed
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -53,6 +58,14 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	d.dbOpen.Store(true)
 	d.ami = ami.New(cfg.AMI.Config, log, ami.NewMetrics(d.registry))
 	d.ari = ari.New(cfg.ARI.Config, log, ari.NewMetrics(d.registry))
+	if d.pbx, err = pbx.New(cfg.PBX); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry); err != nil {
+		db.Close()
+		return nil, err
+	}
 	d.admin = AdminCommands()
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +85,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 // AdminCommands returns every administrative command, for the daemon's
 // socket and for the CLI when no daemon runs.
 func AdminCommands() *admin.Registry {
-	return admin.NewRegistry()
+	return admin.NewRegistry(cdrstore.AdminCommands()...)
 }
 
 // Addr is the HTTP listener's address.
@@ -81,6 +94,12 @@ func (d *Daemon) Addr() string { return d.listener.Addr().String() }
 // AMI and ARI give tests the daemon's connections.
 func (d *Daemon) AMI() *ami.Client { return d.ami }
 func (d *Daemon) ARI() *ari.Client { return d.ari }
+
+// CDR is the daemon's CDR engine.
+func (d *Daemon) CDR() *cdrfeed.Feed { return d.cdr }
+
+// DB is the daemon's store.
+func (d *Daemon) DB() *store.DB { return d.db }
 
 // Run serves until ctx ends, then shuts down in order: stop accepting and
 // drain HTTP requests, stop the connections and the admin socket, close the
@@ -102,6 +121,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	start("cdr", d.cdr.Run)
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
 	start("admin", func(ctx context.Context) error {

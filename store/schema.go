@@ -17,6 +17,7 @@ const (
 	BucketCDRs       = "cdrs"
 	BucketCDRByTime  = "cdr_by_time"
 	BucketCDRByExten = "cdr_by_exten"
+	BucketCDRByLeg   = "cdr_by_leg"
 	// Calls live when the daemon stopped, to close or adopt on start (cdr).
 	BucketLiveCalls = "live_calls"
 	// Recordings callctl started, by call (callflow, recording).
@@ -36,7 +37,7 @@ type Migration struct {
 var Migrations = []Migration{
 	{1, "initial buckets", func(tx *Tx) error {
 		return tx.createBuckets(BucketUsers, BucketAgents, BucketCDRs, BucketCDRByTime,
-			BucketCDRByExten, BucketLiveCalls, BucketRecordings, BucketOutbox)
+			BucketCDRByExten, BucketCDRByLeg, BucketLiveCalls, BucketRecordings, BucketOutbox)
 	}},
 }
 

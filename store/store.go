@@ -105,6 +105,17 @@ func (t *Tx) NextID(bucket string) (uint64, error) {
 	return b.NextSequence()
 }
 
+// ReserveIDs takes n ids of a bucket's sequence at once and returns the
+// first; the caller hands them out without touching the database.
+func (t *Tx) ReserveIDs(bucket string, n uint64) (uint64, error) {
+	b, err := t.bucket(bucket)
+	if err != nil {
+		return 0, err
+	}
+	first := b.Sequence() + 1
+	return first, b.SetSequence(first + n - 1)
+}
+
 // Put stores value under key.
 func (t *Tx) Put(bucket string, key, value []byte) error {
 	b, err := t.bucket(bucket)

@@ -2,6 +2,8 @@
 //
 //	callctl serve [--config FILE]         run the daemon
 //	callctl status [--config FILE]        database status (works while the daemon runs)
+//	callctl cdr list [--since T] [--until T] [--exten N] [--limit N] [--json]
+//	callctl cdr show ID [--json]
 //	callctl version
 //
 // Administrative commands talk to a running daemon through its admin socket,
@@ -35,7 +37,11 @@ const usage = `usage: callctl <command> [flags]
 commands:
   serve     run the daemon
   status    show the database status
+  cdr list  finished calls, newest first [--since T] [--until T] [--exten N] [--limit N]
+  cdr show  one finished call and its sub-records: cdr show ID
   version   print the version
+
+Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
 
 Every command takes --config FILE (default: built-in defaults) and honours
 CALLCTL_* environment variables; see README.md.
@@ -48,10 +54,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "cdr" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = "cdr "+args[0], args[1:]
+	}
 	fs := flag.NewFlagSet("callctl "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "YAML configuration file")
 	jsonOut := fs.Bool("json", false, "print JSON")
+	since := fs.String("since", "", "cdr list: calls that started at or after this time")
+	until := fs.String("until", "", "cdr list: calls that started before this time")
+	exten := fs.String("exten", "", "cdr list: calls this extension took part in")
+	limit := fs.Int("limit", 100, "cdr list: at most this many calls")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -87,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		var st admin.Status
-		if err := admin.Exec(context.Background(), cfg.AdminSocket(), cfg.DataDir, daemon.AdminCommands(), "status", nil, &st); err != nil {
+		if err := adminExec(context.Background(), cfg, "status", nil, &st); err != nil {
 			return fail(stderr, err)
 		}
 		if *jsonOut {
@@ -98,6 +111,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%-15s %d\n", k, st.Records[k])
 		}
 		return 0
+	case "cdr list", "cdr show":
+		cfg, err := daemon.LoadConfig(*configPath, environ)
+		if err != nil {
+			fmt.Fprintln(stderr, "callctl:", err)
+			return 2
+		}
+		loc, _ := cfg.Location()
+		return cdrCommand(cmd, fs.Args(), cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callctl: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -130,4 +151,9 @@ func printJSON(w io.Writer, v any) int {
 		return 1
 	}
 	return 0
+}
+
+// adminExec runs an admin command through the daemon or on the database.
+func adminExec(ctx context.Context, cfg daemon.Config, name string, in, out any) error {
+	return admin.Exec(ctx, cfg.AdminSocket(), cfg.DataDir, daemon.AdminCommands(), name, in, out)
 }

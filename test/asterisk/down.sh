@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Stops the test-bed Asterisk and unmounts the root's /proc. Idempotent.
+#   down.sh          graceful: Asterisk hangs its calls up and stops
+#   down.sh --kill   SIGKILL, as a crash: calls vanish without a hangup
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-if asterisk_running; then
+if [ "${1:-}" = "--kill" ] && [ -f "$ROOT/run/asterisk/asterisk.pid" ]; then
+	log "killing Asterisk"
+	$SUDO kill -9 "$(cat "$ROOT/run/asterisk/asterisk.pid")" 2>/dev/null || true
+elif asterisk_running; then
 	log "stopping Asterisk"
 	asterisk_cli "core stop now" >/dev/null 2>&1 || true
 fi

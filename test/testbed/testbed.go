@@ -68,6 +68,17 @@ func Restart(t testing.TB) {
 	}
 }
 
+// Crash kills Asterisk (SIGKILL: its calls vanish without hangup events)
+// and starts it again.
+func Crash() error {
+	for _, args := range [][]string{{"down.sh", "--kill"}, {"up.sh"}} {
+		if out, err := script(args[0], args[1:]...); err != nil {
+			return fmt.Errorf("%s: %v\n%s", args[0], err, out)
+		}
+	}
+	return nil
+}
+
 // CLI runs an Asterisk CLI command and returns its output.
 func CLI(t testing.TB, command string) string {
 	t.Helper()
@@ -150,4 +161,17 @@ func Eventually(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return true
+}
+
+// Root returns the directory of the test bed's Debian root (where Asterisk's
+// logs and CDR files are).
+func Root() string {
+	if r := os.Getenv("CALLCTL_TESTBED_ROOT"); r != "" {
+		return r
+	}
+	cache := os.Getenv("CALLCTL_TESTBED_CACHE")
+	if cache == "" {
+		cache = "/var/cache/callctl-testbed"
+	}
+	return filepath.Join(cache, "root")
 }

@@ -1,0 +1,100 @@
+package cdr
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// allFixtureEvents is every recorded event, as AMI header maps.
+func allFixtureEvents(b testing.TB) []map[string]string {
+	var all []map[string]string
+	for _, name := range fixtureNames(b) {
+		if name == "restart-mid-call" {
+			continue // its resync needs the replay helper
+		}
+		all = append(all, loadFixture(b, name)...)
+	}
+	return all
+}
+
+// BenchmarkTrackerApply: parsed events through the tracker.
+func BenchmarkTrackerApply(b *testing.B) {
+	var events []Event
+	for _, m := range allFixtureEvents(b) {
+		if e, ok := ParseAMI(m); ok {
+			events = append(events, e)
+		}
+	}
+	tr := newTestTracker(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for i := range events {
+			tr.Apply(&events[i])
+		}
+		n += len(events)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkParseAndApply: AMI header maps (as the ami package delivers them,
+// every event of the logs, tracked or not) parsed and applied.
+func BenchmarkParseAndApply(b *testing.B) {
+	events := allFixtureEvents(b)
+	tr := newTestTracker(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		for _, m := range events {
+			if e, ok := ParseAMI(m); ok {
+				tr.Apply(&e)
+			}
+		}
+		n += len(events)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkLiveCallMemory: heap per call in progress, from the answered part
+// of an inbound call (its events up to the bridge), copied with fresh ids.
+func BenchmarkLiveCallMemory(b *testing.B) {
+	var upTo []map[string]string
+	for _, m := range loadFixture(b, "ivr-queue") {
+		if m["Event"] == "HangupRequest" {
+			break
+		}
+		upTo = append(upTo, m)
+	}
+	const calls = 2000
+	for b.Loop() {
+		tr := newTestTracker(b)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for c := 0; c < calls; c++ {
+			suffix := "-" + strconv.Itoa(c)
+			for _, m := range upTo {
+				mm := make(map[string]string, len(m))
+				for k, v := range m {
+					if strings.HasSuffix(k, "Uniqueid") || strings.HasSuffix(k, "Linkedid") {
+						v += suffix
+					}
+					mm[k] = v
+				}
+				if e, ok := ParseAMI(mm); ok {
+					tr.Apply(&e)
+				}
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if len(tr.calls) != calls {
+			b.Fatalf("%d live calls, want %d", len(tr.calls), calls)
+		}
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/calls, "bytes/call")
+	}
+}

@@ -1,0 +1,83 @@
+package cdr
+
+import "time"
+
+// LiveCall is a call in progress, as the API shows it.
+type LiveCall struct {
+	ID        uint64 // the main record's id, fixed for the whole call
+	Linkedid  string
+	Start     time.Time
+	Inbound   bool   // it came from a trunk
+	Internal  bool   // only lines so far
+	Caller    string // the caller's number (a line's number for calls from lines)
+	Dialled   string // the number the caller dialled
+	Channels  []LiveChannel
+	Legs      []LiveLeg // the lines taking part now
+}
+
+// LiveChannel is one channel of a live call.
+type LiveChannel struct {
+	Name     string
+	Uniqueid string
+	Created  time.Time
+	Answered time.Time
+	State    string
+	Context  string
+	Exten    string
+	// Endpoint is the device; Line is set for extensions, Trunk for trunks.
+	Endpoint string
+	Line     string
+	Trunk    bool
+	// Peer is the number on the other end as Asterisk shows it.
+	Peer   string
+	Bridge string
+}
+
+// LiveLeg is a line's part in a live call.
+type LiveLeg struct {
+	ID     uint64 // the sub-record's id
+	Kind   string
+	Exten  string
+	Start  time.Time
+	Answer time.Time // zero while ringing
+}
+
+// Live returns a copy of every call in progress.
+func (t *Tracker) Live() []LiveCall {
+	out := make([]LiveCall, 0, len(t.calls))
+	for _, c := range t.calls {
+		lc := LiveCall{ID: c.ID, Linkedid: c.Linkedid, Start: c.Start}
+		if o := c.origin(); o != nil {
+			lc.Inbound = o.Kind == kindTrunk
+			lc.Caller = o.CallerNum
+			if o.Kind == kindExtension {
+				lc.Caller = o.Line.Number
+			}
+			lc.Dialled = o.Exten
+		}
+		lc.Internal = !lc.Inbound
+		for _, ch := range c.members {
+			if ch.call != c || !ch.live() {
+				continue
+			}
+			if ch.Kind == kindTrunk && !lc.Inbound {
+				lc.Internal = false
+				if d := dialledNumber(ch); d != "" {
+					lc.Dialled = d
+				}
+			}
+			lc.Channels = append(lc.Channels, LiveChannel{
+				Name: ch.Name, Uniqueid: ch.Uniqueid, Created: ch.Created, Answered: ch.Answered,
+				State: ch.State, Context: ch.Context, Exten: ch.Exten, Endpoint: ch.Endpoint,
+				Line: ch.Line.Number, Trunk: ch.Kind == kindTrunk, Peer: ch.Connected, Bridge: ch.Bridge,
+			})
+		}
+		for _, l := range c.Legs {
+			if l.Open {
+				lc.Legs = append(lc.Legs, LiveLeg{ID: l.ID, Kind: l.Kind, Exten: l.Exten, Start: l.Start, Answer: l.Answer})
+			}
+		}
+		out = append(out, lc)
+	}
+	return out
+}

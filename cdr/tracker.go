@@ -1,0 +1,649 @@
+package cdr
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Line is what the CDR needs to know of an extension.
+type Line struct {
+	Number       string
+	UserID       int
+	CostLocation string
+	UserNumber   string
+}
+
+// Directory tells the tracker what a device (PJSIP endpoint) is.
+type Directory interface {
+	// Line returns the extension whose endpoint is name.
+	Line(endpoint string) (Line, bool)
+	// IsTrunk reports whether the endpoint is a trunk to a carrier.
+	IsTrunk(endpoint string) bool
+	// QueueID returns the call-center id of a queue for cc_call (0: none).
+	QueueID(queue string) int
+}
+
+// IDSource hands out record ids (main and sub-records share the sequence).
+type IDSource interface {
+	NextID() uint64
+}
+
+// Options configure a Tracker.
+type Options struct {
+	Directory Directory
+	IDs       IDSource
+	Rates     *RateTable // nil: every price is 0
+}
+
+// Tracker follows calls from AMI events and emits each finished call as a
+// Record. It is not safe for concurrent use: one goroutine applies events,
+// and readers get copies (Live, State).
+type Tracker struct {
+	opts  Options
+	calls map[string]*call    // by linkedid
+	chans map[string]*channel // by uniqueid
+	local map[string]*channel // Local channels by name, to pair ;1 and ;2
+	out   []Record
+}
+
+// call is one call: the channels that share a linkedid.
+type call struct {
+	ID        uint64     `json:"id"`
+	Linkedid  string     `json:"linkedid"`
+	Start     time.Time  `json:"start"`
+	Channels  []string   `json:"channels"` // uniqueids of every channel that took part, in order
+	Legs      []*leg     `json:"legs"`
+	Vars      callVars   `json:"vars"`
+	Adopted   bool       `json:"adopted,omitempty"`
+	ByAgent   string     `json:"by_agent,omitempty"` // AgentComplete's Reason: caller or agent
+	Resynced  bool       `json:"resynced,omitempty"`
+	hangupMax time.Time  // latest hangup seen
+	members   []*channel // the channels, as pointers (rebuilt on restore)
+}
+
+type callVars struct {
+	FlowExten string    `json:"flow_exten,omitempty"`
+	IVRDigits string    `json:"ivr_digits,omitempty"`
+	Tags      string    `json:"tags,omitempty"`
+	CCCall    int       `json:"cc_call,omitempty"`
+	Pincode   string    `json:"pincode,omitempty"`
+	CustomCDR [4]string `json:"custom_cdr"`
+	Recording string    `json:"recording,omitempty"`
+}
+
+type chanKind int
+
+const (
+	kindOther chanKind = iota
+	kindExtension
+	kindTrunk
+	kindLocal
+)
+
+// channel is one Asterisk channel.
+type channel struct {
+	Uniqueid   string    `json:"uniqueid"`
+	Name       string    `json:"name"`
+	Linkedid   string    `json:"linkedid"`
+	Kind       chanKind  `json:"kind"`
+	Endpoint   string    `json:"endpoint,omitempty"`
+	Line       Line      `json:"line"`
+	Created    time.Time `json:"created"`
+	Answered   time.Time `json:"answered"`
+	Hungup     time.Time `json:"hungup"`
+	HangupReq  time.Time `json:"hangup_req"` // first HangupRequest (from its own side)
+	Cause      int       `json:"cause,omitempty"`
+	State      string    `json:"state"`
+	CallerNum  string    `json:"caller_num,omitempty"`
+	Connected  string    `json:"connected_num,omitempty"`
+	Context    string    `json:"context,omitempty"`
+	Exten      string    `json:"exten,omitempty"` // the dialled number when it was created
+	DialedBy   string    `json:"dialed_by,omitempty"`
+	DialString string    `json:"dial_string,omitempty"`
+	Queue      string    `json:"queue,omitempty"`    // the queue it waits in
+	Transfer   bool      `json:"transfer,omitempty"` // blind-transferred: its next dial is to the target
+	Bridge     string    `json:"bridge,omitempty"`
+	Recording  string    `json:"recording,omitempty"`
+	Moved      bool      `json:"moved,omitempty"`  // leaving for another call (transfer, pickup)
+	Former     []string  `json:"former,omitempty"` // linkedids of the calls it left
+	LegIdx     int       `json:"leg,omitempty"`   // 1-based index of its open leg in its call
+	FlowIdx    int       `json:"flow,omitempty"`  // 1-based index of its open call-flow leg
+	call       *call
+}
+
+func (c *channel) live() bool { return c.Hungup.IsZero() && !c.Moved }
+
+// leg is a sub-record being built.
+type leg struct {
+	Leg
+	Open     bool   `json:"open"`
+	CallerID string `json:"caller"` // uniqueid of the channel that rang it
+}
+
+// NewTracker returns an empty tracker.
+func NewTracker(opts Options) *Tracker {
+	return &Tracker{opts: opts, calls: map[string]*call{}, chans: map[string]*channel{}, local: map[string]*channel{}}
+}
+
+// Apply feeds one event and returns the calls it finished.
+func (t *Tracker) Apply(e *Event) []Record {
+	t.out = t.out[:0]
+	t.apply(e)
+	if len(t.out) == 0 {
+		return nil
+	}
+	return append([]Record(nil), t.out...)
+}
+
+func (t *Tracker) apply(e *Event) {
+	if e.Name == "Newchannel" {
+		t.newChannel(e)
+		return
+	}
+	ch := t.chans[e.Uniqueid]
+	if ch == nil && e.Uniqueid != "" && e.Linkedid != "" && e.Name != "Hangup" {
+		// Its Newchannel was missed (lost events, or callctl started mid-call).
+		ch = t.newChannel(e)
+		ch.call.Adopted = true
+	}
+	// Asterisk moves a channel into another call's linkedid after some
+	// transfers; events may show the old linkedid for a moment after we
+	// moved it ourselves (Pickup, AttendedTransfer): only a linkedid it
+	// never had, of a call we know, moves it.
+	if ch != nil && e.Linkedid != "" && ch.Linkedid != e.Linkedid && !slices.Contains(ch.Former, e.Linkedid) && t.calls[e.Linkedid] != nil {
+		t.move(ch, e.Linkedid, e.Time, KindTransfer)
+	}
+	switch e.Name {
+	case "Newstate":
+		if ch != nil {
+			ch.State = e.State
+			if e.State == "Up" {
+				t.answered(ch, e.Time)
+			}
+		}
+	case "NewCallerid", "NewConnectedLine":
+		if ch != nil {
+			if ch.CallerNum == "" {
+				ch.CallerNum = e.CallerNum
+			}
+			ch.Connected = e.ConnectedNum
+		}
+	case "DialBegin":
+		t.dialBegin(ch, e)
+	case "DialEnd":
+		t.dialEnd(ch, e)
+	case "BridgeEnter":
+		if ch != nil {
+			ch.Bridge = e.Bridge
+		}
+	case "BridgeLeave":
+		if ch != nil && ch.Bridge == e.Bridge {
+			ch.Bridge = ""
+		}
+	case "HangupRequest":
+		if ch != nil && ch.HangupReq.IsZero() {
+			ch.HangupReq = e.Time
+		}
+	case "Hangup":
+		if ch != nil {
+			t.hangup(ch, e.Time, e.Cause)
+		}
+	case "VarSet":
+		if ch != nil {
+			t.varSet(ch, e)
+		}
+	case "Pickup":
+		t.pickup(ch, e)
+	case "BlindTransfer":
+		t.blindTransfer(e)
+	case "AttendedTransfer":
+		t.attendedTransfer(e)
+	case "QueueCallerJoin":
+		if ch != nil {
+			ch.Queue = e.Queue
+			t.closeFlow(ch, e.Time)
+			if id := t.opts.Directory.QueueID(e.Queue); id != 0 && ch.call.Vars.CCCall == 0 {
+				ch.call.Vars.CCCall = id
+			}
+		}
+	case "QueueCallerLeave", "QueueCallerAbandon":
+		if ch != nil {
+			ch.Queue = ""
+		}
+	case "AgentRingNoAnswer":
+		if l := t.openLeg(t.chans[e.DestUniqueid]); l != nil && l.Status == "" {
+			l.Status = "NOANSWER"
+		}
+	case "AgentComplete":
+		if ch != nil {
+			ch.call.ByAgent = e.Reason
+		}
+	}
+}
+
+func (t *Tracker) newChannel(e *Event) *channel {
+	if ch := t.chans[e.Uniqueid]; ch != nil {
+		return ch
+	}
+	ch := &channel{
+		Uniqueid: e.Uniqueid, Name: e.Channel, Linkedid: e.Linkedid, Created: e.Time,
+		State: e.State, CallerNum: e.CallerNum, Context: e.Context, Exten: e.Exten,
+	}
+	t.classify(ch)
+	t.chans[ch.Uniqueid] = ch
+	if ch.Kind == kindLocal {
+		t.local[ch.Name] = ch
+	}
+	t.join(ch, t.callFor(e.Linkedid, e.Time))
+	if e.State == "Up" {
+		ch.Answered = e.Time
+	}
+	return ch
+}
+
+// classify works out what a channel is from its name: tech/resource-seq.
+func (t *Tracker) classify(ch *channel) {
+	tech, rest, ok := strings.Cut(ch.Name, "/")
+	if !ok {
+		return
+	}
+	if tech == "Local" {
+		ch.Kind = kindLocal
+		return
+	}
+	if i := strings.LastIndexByte(rest, '-'); i > 0 {
+		rest = rest[:i]
+	}
+	ch.Endpoint = rest
+	if line, ok := t.opts.Directory.Line(rest); ok {
+		ch.Kind, ch.Line = kindExtension, line
+	} else if t.opts.Directory.IsTrunk(rest) {
+		ch.Kind = kindTrunk
+	}
+}
+
+func (t *Tracker) callFor(linkedid string, at time.Time) *call {
+	c := t.calls[linkedid]
+	if c == nil {
+		c = &call{ID: t.opts.IDs.NextID(), Linkedid: linkedid, Start: at}
+		t.calls[linkedid] = c
+	}
+	return c
+}
+
+func (t *Tracker) join(ch *channel, c *call) {
+	ch.call, ch.Linkedid = c, c.Linkedid
+	c.Channels = append(c.Channels, ch.Uniqueid)
+	c.members = append(c.members, ch)
+	if ch.Created.Before(c.Start) {
+		c.Start = ch.Created
+	}
+}
+
+// origin is the call's first channel: the one whose uniqueid is the linkedid.
+func (c *call) origin() *channel {
+	for _, ch := range c.members {
+		if ch.Uniqueid == c.Linkedid {
+			return ch
+		}
+	}
+	var first *channel
+	for _, ch := range c.members {
+		if first == nil || ch.Created.Before(first.Created) {
+			first = ch
+		}
+	}
+	return first
+}
+
+// effectiveCaller follows Local channel pairs back to the channel whose
+// dial made them: a queue or an originate may ring a line through Local/….
+func (t *Tracker) effectiveCaller(ch *channel) *channel {
+	for i := 0; ch != nil && ch.Kind == kindLocal && i < 8; i++ {
+		partner := t.local[strings.TrimSuffix(ch.Name, ";2")+";1"]
+		if partner == nil || partner == ch || partner.DialedBy == "" {
+			break
+		}
+		ch = t.chans[partner.DialedBy]
+	}
+	return ch
+}
+
+func (t *Tracker) openLeg(ch *channel) *leg {
+	if ch == nil || ch.LegIdx == 0 || ch.LegIdx > len(ch.call.Legs) {
+		return nil
+	}
+	if l := ch.call.Legs[ch.LegIdx-1]; l.Open {
+		return l
+	}
+	return nil
+}
+
+// callerNumber is the number a line sees calling: the call's caller for an
+// inbound call, the calling line's number for an internal one.
+func (t *Tracker) callerNumber(caller *channel) string {
+	if caller == nil {
+		return ""
+	}
+	if caller.Kind == kindExtension {
+		return caller.Line.Number
+	}
+	if o := caller.call.origin(); o != nil && o.Kind == kindTrunk {
+		return o.CallerNum
+	}
+	return caller.CallerNum
+}
+
+func (t *Tracker) newLeg(c *call, kind string, ch, caller *channel, at time.Time) *leg {
+	l := &leg{Open: true, Leg: Leg{ID: t.opts.IDs.NextID(), Kind: kind, Start: at}}
+	if caller != nil {
+		l.CallerID = caller.Uniqueid
+		l.Src = t.callerNumber(caller)
+		l.Queue = caller.Queue
+		if caller.Kind == kindExtension {
+			l.SrcUserID = caller.Line.UserID
+		}
+	}
+	if ch != nil {
+		l.Channel, l.Uniqueid = ch.Name, ch.Uniqueid
+		l.Exten, l.Dst, l.DstUserID = ch.Line.Number, ch.Line.Number, ch.Line.UserID
+		c.Legs = append(c.Legs, l)
+		ch.LegIdx = len(c.Legs)
+	} else {
+		c.Legs = append(c.Legs, l)
+	}
+	if l.Queue != "" {
+		l.CCCall = t.opts.Directory.QueueID(l.Queue)
+	}
+	return l
+}
+
+func (t *Tracker) dialBegin(caller *channel, e *Event) {
+	dest := t.chans[e.DestUniqueid]
+	if dest == nil {
+		return
+	}
+	if caller != nil {
+		dest.DialedBy = caller.Uniqueid
+		t.closeFlow(caller, e.Time)
+	}
+	dest.DialString = e.DialString
+	eff := t.effectiveCaller(caller)
+	switch dest.Kind {
+	case kindExtension:
+		if eff == nil {
+			return // an originate rings the line: it is the call's own party
+		}
+		kind := KindDirect
+		switch {
+		case eff.Queue != "":
+			kind = KindQueue
+		case eff.Transfer:
+			kind = KindTransfer
+		}
+		// Several lines rung by one dial make a group.
+		for _, l := range dest.call.Legs {
+			if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && l.Kind == KindDirect && kind == KindDirect {
+				l.Kind, kind = KindGroup, KindGroup
+			}
+		}
+		t.newLeg(dest.call, kind, dest, eff, e.Time)
+	case kindTrunk:
+		// An inbound call sent back out (forward, transfer to a number).
+		if o := dest.call.origin(); eff != nil && o != nil && o.Kind == kindTrunk {
+			l := t.newLeg(dest.call, KindExternal, nil, eff, e.Time)
+			l.Channel, l.Uniqueid = dest.Name, dest.Uniqueid
+			l.Dst = dialledNumber(dest)
+			dest.LegIdx = len(dest.call.Legs)
+		}
+	}
+}
+
+// dialledNumber is the number a trunk channel was dialled for.
+func dialledNumber(ch *channel) string {
+	if n, _, ok := strings.Cut(ch.DialString, "@"); ok && n != "" {
+		return n
+	}
+	if ch.Exten != "" && ch.Exten != "s" {
+		return ch.Exten
+	}
+	return ch.CallerNum
+}
+
+func (t *Tracker) dialEnd(caller *channel, e *Event) {
+	dest := t.chans[e.DestUniqueid]
+	l := t.openLeg(dest)
+	if l != nil && l.Status == "" && e.DialStatus != "" {
+		l.Status = e.DialStatus
+	}
+	if e.DialStatus == "ANSWER" {
+		if dest != nil {
+			t.answered(dest, e.Time)
+		}
+		if eff := t.effectiveCaller(caller); eff != nil {
+			eff.Transfer = false
+		}
+	}
+}
+
+func (t *Tracker) answered(ch *channel, at time.Time) {
+	if ch.Answered.IsZero() {
+		ch.Answered = at
+	}
+	if l := t.openLeg(ch); l != nil && l.Answer.IsZero() {
+		l.Answer = at
+		l.Status = "ANSWER"
+	}
+}
+
+func (t *Tracker) varSet(ch *channel, e *Event) {
+	v := &ch.call.Vars
+	switch e.Variable {
+	case "CALLCTL_FLOW_EXTEN":
+		if v.FlowExten == "" {
+			v.FlowExten = e.Value
+		}
+		if ch.FlowIdx == 0 {
+			l := t.newLeg(ch.call, KindFlow, nil, ch, e.Time)
+			l.Exten = e.Value
+			l.Dst = ch.Exten
+			if o := ch.call.origin(); o != nil {
+				l.Dst = o.Exten
+			}
+			ch.FlowIdx = len(ch.call.Legs)
+		}
+	case "CALLCTL_IVR_DIGITS":
+		v.IVRDigits = e.Value
+		if ch.FlowIdx > 0 {
+			ch.call.Legs[ch.FlowIdx-1].IVRDigits = e.Value
+		}
+	case "CALLCTL_TAGS":
+		v.Tags = e.Value
+	case "CALLCTL_CC_CALL":
+		v.CCCall, _ = strconv.Atoi(e.Value)
+	case "CALLCTL_PINCODE":
+		v.Pincode = e.Value
+	case "CALLCTL_CUSTOMCDR1", "CALLCTL_CUSTOMCDR2", "CALLCTL_CUSTOMCDR3", "CALLCTL_CUSTOMCDR4":
+		v.CustomCDR[e.Variable[len(e.Variable)-1]-'1'] = e.Value
+	case "MIXMONITOR_FILENAME", "CALLCTL_RECORDING":
+		ch.Recording = e.Value
+		if v.Recording == "" {
+			v.Recording = e.Value
+		}
+	}
+}
+
+// closeFlow ends the call-flow leg of ch: the flow handed the call on.
+func (t *Tracker) closeFlow(ch *channel, at time.Time) {
+	if ch.FlowIdx == 0 {
+		return
+	}
+	l := ch.call.Legs[ch.FlowIdx-1]
+	if l.Open {
+		l.Open, l.Hangup = false, at
+		l.HangupBy = t.legHangupBy(ch.call, l, nil)
+	}
+	ch.FlowIdx = 0
+}
+
+// closeLeg ends the open leg of ch at at.
+func (t *Tracker) closeLeg(ch *channel, at time.Time, status string) {
+	l := t.openLeg(ch)
+	if l == nil {
+		return
+	}
+	l.Open, l.Hangup = false, at
+	if l.Status == "" || l.Answer.IsZero() && status == "BUSY" {
+		l.Status = status
+	}
+	if l.RecordingPath == "" {
+		l.RecordingPath = ch.Recording
+	}
+	l.HangupBy = t.legHangupBy(ch.call, l, ch)
+	ch.LegIdx = 0
+}
+
+func (t *Tracker) hangup(ch *channel, at time.Time, cause int) {
+	if !ch.Hungup.IsZero() {
+		return
+	}
+	ch.Hungup, ch.Cause = at, cause
+	t.closeLeg(ch, at, statusFromCause(cause))
+	t.closeFlow(ch, at)
+	c := ch.call
+	if at.After(c.hangupMax) {
+		c.hangupMax = at
+	}
+	if ch.Kind == kindLocal {
+		delete(t.local, ch.Name)
+	}
+	t.finishIfDone(c)
+}
+
+// statusFromCause names why a line that never answered stopped ringing.
+func statusFromCause(cause int) string {
+	switch cause {
+	case 17:
+		return "BUSY"
+	case 18, 19:
+		return "NOANSWER"
+	case 21:
+		return "REJECTED"
+	case 34, 38, 41, 42, 44:
+		return "CONGESTION"
+	case 1, 3, 20, 27:
+		return "CHANUNAVAIL"
+	default:
+		return "CANCEL"
+	}
+}
+
+func (t *Tracker) pickup(picker *channel, e *Event) {
+	target := t.chans[e.OtherUniqueid]
+	if picker == nil || target == nil {
+		return
+	}
+	t.closeLeg(target, e.Time, "PICKEDUP")
+	caller := t.chans[target.DialedBy]
+	t.move(picker, target.call.Linkedid, e.Time, "")
+	l := t.newLeg(picker.call, KindPickup, picker, caller, e.Time)
+	l.Answer, l.Status = e.Time, "ANSWER"
+	picker.DialedBy = target.DialedBy
+}
+
+func (t *Tracker) blindTransfer(e *Event) {
+	if e.DialStatus != "Success" {
+		return
+	}
+	if transferer := t.chans[e.OtherUniqueid]; transferer != nil {
+		t.closeTransferer(transferer, e.Time)
+	}
+	if transferee := t.chans[e.TransfereeUniqueid]; transferee != nil {
+		transferee.Transfer = true
+	}
+}
+
+func (t *Tracker) attendedTransfer(e *Event) {
+	if e.DialStatus != "Success" {
+		return
+	}
+	transferee, target := t.chans[e.TransfereeUniqueid], t.chans[e.TargetUniqueid]
+	if orig := t.chans[e.OtherUniqueid]; orig != nil {
+		t.closeTransferer(orig, e.Time)
+	}
+	if transferee == nil || target == nil {
+		return
+	}
+	t.move(target, transferee.call.Linkedid, e.Time, KindTransfer)
+}
+
+// closeTransferer ends the leg of a line that transferred the call away:
+// the line itself ended its part.
+func (t *Tracker) closeTransferer(ch *channel, at time.Time) {
+	if l := t.openLeg(ch); l != nil {
+		t.closeLeg(ch, at, "")
+		l.HangupBy = ByCallee
+	}
+}
+
+// move takes a channel into another call (a transfer or a pickup joined it
+// there; Asterisk gives it that call's linkedid). An answered line gets a
+// leg of the given kind in the new call ("" for none).
+func (t *Tracker) move(ch *channel, linkedid string, at time.Time, kind string) {
+	old := ch.call
+	if old.Linkedid == linkedid {
+		return
+	}
+	t.closeLeg(ch, at, "")
+	t.closeFlow(ch, at)
+	ch.Former = append(ch.Former, old.Linkedid)
+	ch.Moved = true
+	t.finishIfDone(old)
+	ch.Moved = false
+	t.join(ch, t.callFor(linkedid, at))
+	if kind != "" && ch.Kind == kindExtension && !ch.Answered.IsZero() {
+		caller := ch.call.origin()
+		l := t.newLeg(ch.call, kind, ch, caller, at)
+		l.Answer, l.Status = at, "ANSWER"
+	}
+}
+
+// finishIfDone emits c once none of its channels is live.
+func (t *Tracker) finishIfDone(c *call) {
+	for _, ch := range c.members {
+		if ch.call == c && ch.live() {
+			return
+		}
+	}
+	delete(t.calls, c.Linkedid)
+	for _, ch := range c.members {
+		if ch.call == c && !ch.Moved {
+			delete(t.chans, ch.Uniqueid)
+		}
+	}
+	if r, ok := t.record(c); ok {
+		t.out = append(t.out, r)
+	}
+}
+
+// legHangupBy says who ended a leg: the line itself (callee), the caller of
+// the call, or neither (another line answered, a timeout, a transfer).
+func (t *Tracker) legHangupBy(c *call, l *leg, ch *channel) string {
+	if ch != nil && !ch.HangupReq.IsZero() && !ch.HangupReq.After(l.Hangup) {
+		return ByCallee
+	}
+	if o := c.origin(); o != nil && !o.HangupReq.IsZero() && !o.HangupReq.After(l.Hangup) {
+		return ByCaller
+	}
+	return BySystem
+}
+
+// sortedLegs returns the legs in start order (stable).
+func sortedLegs(c *call) []*leg {
+	legs := append([]*leg(nil), c.Legs...)
+	sort.SliceStable(legs, func(i, j int) bool { return legs[i].Start.Before(legs[j].Start) })
+	return legs
+}

@@ -1,0 +1,151 @@
+// Command record plays call scenarios (test/scenario) on the test bed and
+// records what Asterisk emitted into fixtures for the CDR engine's replay
+// tests:
+//
+//	<out>/<scenario>.jsonl        every AMI event, one JSON object a line, as
+//	                              the ami package delivered it (including
+//	                              its Connected/Disconnected events and, after
+//	                              a reconnect, the CoreShowChannels answer)
+//	<out>/<scenario>.asterisk.csv the lines Asterisk's own CDR engine wrote
+//	                              (cdr_custom, see test/asterisk/etc/cdr_custom.conf)
+//
+// Usage: go run ./test/record [-out cdr/testdata] [scenario …]  (default: all)
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/test/scenario"
+	"github.com/callctl/callctl/test/testbed"
+)
+
+func main() {
+	out := flag.String("out", "cdr/testdata", "fixture directory")
+	flag.Parse()
+	if err := run(*out, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "record:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string, names []string) error {
+	if err := testbed.Up(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	client := ami.New(ami.DefaultConfig(), zerolog.New(os.Stderr).Level(zerolog.WarnLevel), nil)
+	go client.Run(ctx)
+	for !client.Ready() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	env, err := scenario.NewEnv(ctx, client)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+
+	var list []scenario.Scenario
+	if len(names) == 0 {
+		list = scenario.All
+	}
+	for _, n := range names {
+		s, ok := scenario.Get(n)
+		if !ok {
+			return fmt.Errorf("no scenario %q", n)
+		}
+		list = append(list, s)
+	}
+	for _, s := range list {
+		if err := record(ctx, env, s, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out string) error {
+	csvPath := filepath.Join(testbed.Root(), "var/log/asterisk/cdr-custom/Master.csv")
+	csvBefore := lineCount(csvPath)
+	sub := env.AMI.Subscribe("record", 100000)
+	var events []ami.Message
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range sub.C() {
+			events = append(events, e)
+			// After a reconnect, record the answer to the resynchronisation
+			// the CDR feed makes at this point.
+			if e.Event() == ami.EventConnected {
+				rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				_, items, err := env.AMI.List(rctx, ami.Action{Name: "CoreShowChannels"})
+				cancel()
+				if err == nil {
+					events = append(events, items...)
+					events = append(events, ami.Message{"Event": "CoreShowChannelsComplete", "EventList": "Complete"})
+				}
+			}
+		}
+	}()
+	env.Restart = testbed.Crash
+	fmt.Fprintf(os.Stderr, "== %s: %s\n", s.Name, s.Doc)
+	err := scenario.Play(ctx, env, s)
+	time.Sleep(500 * time.Millisecond) // the last events, and cdr_custom's write
+	sub.Close()
+	<-done
+	if err != nil {
+		return err
+	}
+
+	f, err := os.Create(filepath.Join(out, s.Name+".jsonl"))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, e := range events {
+		if e.Event() == "TestEvent" || e.Event() == "RTCPSent" || e.Event() == "RTCPReceived" {
+			continue // noise of Debian's build and of media, not call state
+		}
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	lines := readLines(csvPath)
+	if csvBefore > len(lines) { // the file was rotated by a restart
+		csvBefore = 0
+	}
+	cdrs := strings.Join(lines[csvBefore:], "\n")
+	if cdrs != "" {
+		cdrs += "\n"
+	}
+	fmt.Fprintf(os.Stderr, "   %d events, %d Asterisk CDRs\n", len(events), len(lines)-csvBefore)
+	return os.WriteFile(filepath.Join(out, s.Name+".asterisk.csv"), []byte(cdrs), 0o644)
+}
+
+func readLines(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+func lineCount(path string) int { return len(readLines(path)) }
