@@ -175,4 +175,3 @@ func number(s string) string {
 	}
 	return s
 }
-

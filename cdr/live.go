@@ -4,15 +4,15 @@ import "time"
 
 // LiveCall is a call in progress, as the API shows it.
 type LiveCall struct {
-	ID        uint64 // the main record's id, fixed for the whole call
-	Linkedid  string
-	Start     time.Time
-	Inbound   bool   // it came from a trunk
-	Internal  bool   // only lines so far
-	Caller    string // the caller's number (a line's number for calls from lines)
-	Dialled   string // the number the caller dialled
-	Channels  []LiveChannel
-	Legs      []LiveLeg // the lines taking part now
+	ID       uint64 // the main record's id, fixed for the whole call
+	Linkedid string
+	Start    time.Time
+	Inbound  bool   // it came from a trunk
+	Internal bool   // only lines so far
+	Caller   string // the caller's number (a line's number for calls from lines)
+	Dialled  string // the number the caller dialled
+	Channels []LiveChannel
+	Legs     []LiveLeg // the lines taking part now
 }
 
 // LiveChannel is one channel of a live call.

@@ -84,7 +84,10 @@ func isListItem(m map[string]string) bool {
 	return m["Event"] == "CoreShowChannel" || m["Event"] == "CoreShowChannelsComplete"
 }
 
-func parseTS(s string) time.Time { e, _ := ParseAMI(map[string]string{"Event": "Hangup", "Timestamp": s}); return e.Time }
+func parseTS(s string) time.Time {
+	e, _ := ParseAMI(map[string]string{"Event": "Hangup", "Timestamp": s})
+	return e.Time
+}
 
 func TestPrintFixtures(t *testing.T) {
 	if os.Getenv("CDR_PRINT") == "" {

@@ -109,8 +109,8 @@ type channel struct {
 	Recording  string    `json:"recording,omitempty"`
 	Moved      bool      `json:"moved,omitempty"`  // leaving for another call (transfer, pickup)
 	Former     []string  `json:"former,omitempty"` // linkedids of the calls it left
-	LegIdx     int       `json:"leg,omitempty"`   // 1-based index of its open leg in its call
-	FlowIdx    int       `json:"flow,omitempty"`  // 1-based index of its open call-flow leg
+	LegIdx     int       `json:"leg,omitempty"`    // 1-based index of its open leg in its call
+	FlowIdx    int       `json:"flow,omitempty"`   // 1-based index of its open call-flow leg
 	call       *call
 }
 

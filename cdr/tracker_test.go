@@ -33,4 +33,3 @@ func TestReplayMatchesGolden(t *testing.T) {
 		})
 	}
 }
-

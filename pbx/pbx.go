@@ -37,8 +37,8 @@ func (e Extension) Endpoint() string { return "PJSIP/" + e.SIPUsername }
 
 // Trunk is a PJSIP endpoint towards a carrier.
 type Trunk struct {
-	ID       int    `yaml:"id"`
-	Name     string `yaml:"name"` // PJSIP endpoint name
+	ID   int    `yaml:"id"`
+	Name string `yaml:"name"` // PJSIP endpoint name
 	// AccountCode is what listcalls shows for its channels (SIPTR_<id> by default).
 	AccountCode string `yaml:"account_code"`
 }

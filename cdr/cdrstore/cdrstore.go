@@ -190,7 +190,6 @@ func (s *IDs) Err() error {
 	return s.err
 }
 
-
 // decodeArgs is a helper for admin commands.
 func decodeArgs(args json.RawMessage, v any) error {
 	if len(args) == 0 || string(args) == "null" {
