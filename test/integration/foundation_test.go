@@ -11,6 +11,7 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/testbed"
 )
 
@@ -191,4 +192,68 @@ ari:
 	}
 	waitARI(t, ariSub, func(e ari.Event) bool { return e.Type == "StasisStart" && e.Channel.ID == id })
 	d.ARI().Hangup(ctx, id, "")
+}
+
+// An AMI Originate of PJSIP/1000 rings a real SIP phone, which answers; the
+// channel's events arrive in order, Newchannel first and Hangup last.
+func TestOriginateAnsweredByAPhone(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 30*time.Second)
+	p, err := phone.New(phone.Config{User: "1000", Password: "pw1000", PBX: "127.0.0.1:5060", Listen: "127.0.0.1:6000", MediaPort: 26000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Register(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.SetAnswer(phone.AnswerAfter(300 * time.Millisecond).HangupAfter(time.Second))
+	sub := d.AMI().Subscribe("test", 0)
+	defer sub.Close()
+	resp, err := d.AMI().Originate(ctx, ami.Action{Headers: map[string]string{
+		"Channel": "PJSIP/1000", "Application": "Echo", "Timeout": "10000",
+	}})
+	if err != nil || resp["Response"] != "Success" {
+		t.Fatalf("originate: %v %v", err, resp)
+	}
+	call, err := p.Incoming(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call.WaitEnded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	uniqueid := ""
+	for {
+		select {
+		case e := <-sub.C():
+			if !strings.HasPrefix(e["Channel"], "PJSIP/1000-") {
+				continue
+			}
+			if uniqueid == "" {
+				uniqueid = e["Uniqueid"]
+			}
+			if e["Uniqueid"] != uniqueid {
+				continue
+			}
+			seen = append(seen, e.Event())
+			if e.Event() == "Hangup" {
+				goto done
+			}
+		case <-ctx.Done():
+			t.Fatalf("no Hangup; saw %v", seen)
+		}
+	}
+done:
+	if seen[0] != "Newchannel" {
+		t.Fatalf("first event %s, want Newchannel: %v", seen[0], seen)
+	}
+	up := false
+	for _, ev := range seen {
+		up = up || ev == "Newstate"
+	}
+	if !up {
+		t.Errorf("no Newstate between Newchannel and Hangup: %v", seen)
+	}
 }
