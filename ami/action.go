@@ -21,9 +21,9 @@ type request struct {
 }
 
 const (
-	queued int32 = iota
-	sending
-	withdrawn
+	stateQueued int32 = iota
+	stateSending
+	stateWithdrawn
 )
 
 // waiter collects the messages that answer one action, matched by ActionID.
@@ -102,7 +102,7 @@ func (c *Client) sender(ctx context.Context, lib *amigo.Amigo) {
 		case <-ctx.Done():
 			return
 		case r := <-c.requests:
-			if !r.state.CompareAndSwap(queued, sending) {
+			if !r.state.CompareAndSwap(stateQueued, stateSending) {
 				continue // the caller gave up before we got to it
 			}
 			r.sent <- c.send(ctx, lib, r.msg)
@@ -169,7 +169,7 @@ func (c *Client) exchange(ctx context.Context, a Action, list bool, complete fun
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			if w.err != nil {
-				if r.state.CompareAndSwap(queued, withdrawn) {
+				if r.state.CompareAndSwap(stateQueued, stateWithdrawn) {
 					return nil, nil, ErrNotConnected
 				}
 				return nil, nil, fmt.Errorf("%w (%s: connection lost)", w.err, a.Name)
@@ -181,7 +181,7 @@ func (c *Client) exchange(ctx context.Context, a Action, list bool, complete fun
 			}
 			sent = nil
 		case <-ctx.Done():
-			if r.state.CompareAndSwap(queued, withdrawn) {
+			if r.state.CompareAndSwap(stateQueued, stateWithdrawn) {
 				return nil, nil, fmt.Errorf("ami: %s not sent: %w", a.Name, ctx.Err())
 			}
 			return nil, nil, fmt.Errorf("%w (%s: %v)", ErrUnknownOutcome, a.Name, ctx.Err())
@@ -250,9 +250,21 @@ func (c *Client) List(ctx context.Context, a Action) (Message, []Message, error)
 
 // Originate sends an asynchronous Originate and waits for its
 // OriginateResponse event, which Asterisk raises once the called channel
-// answers or fails. Headers must not set Async. The OriginateResponse is
-// returned; its Response header is "Success" or "Failure" (with Reason).
+// answers or fails. The OriginateResponse is returned; its Response header
+// is "Success" or "Failure" (with Reason).
 func (c *Client) Originate(ctx context.Context, a Action) (Message, error) {
+	result, err := c.StartOriginate(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return result(ctx)
+}
+
+// StartOriginate sends an asynchronous Originate and returns once Asterisk
+// has queued it. The returned function waits for the OriginateResponse
+// event (Response: Success or Failure, with Reason), which comes when the
+// called channel answers or fails; call it exactly once, with a deadline.
+func (c *Client) StartOriginate(ctx context.Context, a Action) (result func(context.Context) (Message, error), err error) {
 	a.Name = "Originate"
 	h := make(map[string]string, len(a.Headers)+1)
 	for k, v := range a.Headers {
@@ -260,19 +272,91 @@ func (c *Client) Originate(ctx context.Context, a Action) (Message, error) {
 	}
 	h["Async"] = "true"
 	a.Headers = h
-	_, events, err := c.exchange(ctx, a, false, func(m Message) bool {
-		if m.IsResponse() {
-			return strings.EqualFold(m["Response"], "Error")
-		}
-		return m.Event() == "OriginateResponse"
-	})
+	id := actionIDPrefix + strconv.FormatUint(c.nextID.Add(1), 10)
+	msg, err := a.encode(id)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range events {
-		if e.Event() == "OriginateResponse" {
-			return e, nil
+	queued := make(chan struct{})
+	var once sync.Once
+	w := &waiter{done: make(chan struct{})}
+	w.complete = func(m Message) bool {
+		if m.IsResponse() {
+			if strings.EqualFold(m["Response"], "Error") {
+				return true
+			}
+			once.Do(func() { close(queued) })
+			return false
+		}
+		return m.Event() == "OriginateResponse"
+	}
+	c.mu.Lock()
+	if !c.connected {
+		c.mu.Unlock()
+		return nil, ErrNotConnected
+	}
+	c.waiters[id] = w
+	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.waiters, id)
+		c.mu.Unlock()
+	}
+	start := time.Now()
+	r := &request{msg: msg, sent: make(chan error, 1)}
+	select {
+	case c.requests <- r:
+	default:
+		forget()
+		return nil, ErrBusy
+	}
+	sent := r.sent
+	for {
+		select {
+		case <-queued:
+			c.observe("Originate", start, nil)
+			return func(ctx context.Context) (Message, error) {
+				defer forget()
+				select {
+				case <-w.done:
+				case <-ctx.Done():
+					return nil, fmt.Errorf("%w (OriginateResponse: %v)", ErrUnknownOutcome, ctx.Err())
+				}
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				if w.err != nil {
+					return nil, w.err
+				}
+				for _, e := range w.events {
+					if e.Event() == "OriginateResponse" {
+						return e, nil
+					}
+				}
+				return nil, ErrUnknownOutcome
+			}, nil
+		case <-w.done:
+			forget()
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			err := w.err
+			if err == nil {
+				err = responseError("Originate", w.response)
+			}
+			c.observe("Originate", start, err)
+			return nil, err
+		case err := <-sent:
+			if err != nil {
+				forget()
+				return nil, ErrNotConnected
+			}
+			sent = nil
+		case <-ctx.Done():
+			forget()
+			if r.state.CompareAndSwap(stateQueued, stateWithdrawn) {
+				return nil, fmt.Errorf("ami: Originate not sent: %w", ctx.Err())
+			}
+			c.observe("Originate", start, ErrUnknownOutcome)
+			return nil, fmt.Errorf("%w (Originate: %v)", ErrUnknownOutcome, ctx.Err())
 		}
 	}
-	return nil, ErrUnknownOutcome
 }

@@ -15,9 +15,11 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/recording"
 )
 
 // Config is callctl's configuration: defaults, then the YAML file, then
@@ -37,6 +39,19 @@ type Config struct {
 	PBX pbx.Config `yaml:"pbx"`
 	// CDR tunes the CDR engine (rates).
 	CDR cdrfeed.Config `yaml:"cdr" envPrefix:"CDR_"`
+	// Recording says where recordings may be written and moved.
+	Recording recording.Config `yaml:"recording" envPrefix:"RECORDING_"`
+	// Calls tunes the call actions (ring times, AMI deadlines).
+	Calls callflow.Config `yaml:"calls" envPrefix:"CALLS_"`
+	// API configures the HTTP API dialects.
+	API APIConfig `yaml:"api" envPrefix:"API_"`
+}
+
+// APIConfig configures the HTTP API.
+type APIConfig struct {
+	// AuthCacheTTL is how long verified credentials are trusted without
+	// checking the password hash again (bcrypt costs ~60 ms).
+	AuthCacheTTL time.Duration `yaml:"auth_cache_ttl" env:"AUTH_CACHE_TTL"`
 }
 
 // LogConfig selects the log level and format.
@@ -82,10 +97,13 @@ func DefaultConfig() Config {
 			MaxBodyBytes:    1 << 20,
 			ShutdownTimeout: 10 * time.Second,
 		},
-		AMI: AMIConfig{Config: ami.DefaultConfig()},
-		ARI: ARIConfig{Config: ari.DefaultConfig()},
-		PBX: pbx.DefaultConfig(),
-		CDR: cdrfeed.DefaultConfig(),
+		AMI:       AMIConfig{Config: ami.DefaultConfig()},
+		ARI:       ARIConfig{Config: ari.DefaultConfig()},
+		PBX:       pbx.DefaultConfig(),
+		CDR:       cdrfeed.DefaultConfig(),
+		Recording: recording.Config{Roots: []string{"/var/spool/asterisk/monitor", "/var/spool/asterisk/recording"}},
+		Calls:     callflow.DefaultConfig(),
+		API:       APIConfig{AuthCacheTTL: time.Minute},
 	}
 }
 
@@ -162,6 +180,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %w", err)
 	}
 	if _, err := cdr.NewRateTable(c.CDR.Rates); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.Recording.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil

@@ -17,11 +17,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/callctl/callctl/admin"
+	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/api/users"
+	"github.com/callctl/callctl/api/voipsun"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
 )
 
@@ -37,6 +42,7 @@ type Daemon struct {
 	ari      *ari.Client
 	pbx      *pbx.Directory
 	cdr      *cdrfeed.Feed
+	calls    *callflow.Service
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -66,7 +72,14 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	recs, err := recording.New(cfg.Recording)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.calls = callflow.New(cfg.Calls, d.ami, d.pbx, d.cdr, db, recs, log)
 	d.admin = AdminCommands()
+	d.mux.Handle(voipsun.Path, voipsun.New(d.calls, users.NewAuthenticator(db, cfg.API.AuthCacheTTL), cfg.HTTP.MaxBodyBytes, log, d.registry))
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -85,7 +98,11 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 // AdminCommands returns every administrative command, for the daemon's
 // socket and for the CLI when no daemon runs.
 func AdminCommands() *admin.Registry {
-	return admin.NewRegistry(cdrstore.AdminCommands()...)
+	var cmds []admin.Command
+	cmds = append(cmds, cdrstore.AdminCommands()...)
+	cmds = append(cmds, users.AdminCommands()...)
+	cmds = append(cmds, agents.AdminCommands()...)
+	return admin.NewRegistry(cmds...)
 }
 
 // Addr is the HTTP listener's address.

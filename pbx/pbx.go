@@ -75,9 +75,6 @@ type Config struct {
 	// OutboundContext is where outbound calls of lines are dialled (the
 	// dialplan sends non-extension numbers to the carrier).
 	OutboundContext string `yaml:"outbound_context"`
-	// RecordingRoots are the directories recordings may be written to and
-	// moved within.
-	RecordingRoots []string `yaml:"recording_roots"`
 }
 
 // DefaultConfig is the test bed: lines 1000–1009 with public numbers
@@ -90,7 +87,6 @@ func DefaultConfig() Config {
 		OutRoutes:       []OutRoute{{ID: 1, Name: "carrier", Trunk: "carrier"}},
 		Queues:          []Queue{{ID: 1, Name: "support"}, {ID: 2, Name: "sales"}},
 		OutboundContext: "from-internal",
-		RecordingRoots:  []string{"/var/spool/asterisk/monitor", "/var/spool/asterisk/recording"},
 	}
 	for i := 0; i < 10; i++ {
 		n := fmt.Sprintf("100%d", i)

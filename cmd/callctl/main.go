@@ -4,6 +4,8 @@
 //	callctl status [--config FILE]        database status (works while the daemon runs)
 //	callctl cdr list [--since T] [--until T] [--exten N] [--limit N] [--json]
 //	callctl cdr show ID [--json]
+//	callctl user add NAME --password P [--actions all|a,b,c] | user list | user del NAME
+//	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
 //	callctl version
 //
 // Administrative commands talk to a running daemon through its admin socket,
@@ -39,6 +41,10 @@ commands:
   status    show the database status
   cdr list  finished calls, newest first [--since T] [--until T] [--exten N] [--limit N]
   cdr show  one finished call and its sub-records: cdr show ID
+  user add NAME --password P [--actions all|a,b,c]   an API user (default: every action)
+  user list | user del NAME
+  agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
+  agent list | agent del NUMBER
   version   print the version
 
 Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
@@ -54,8 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, args := args[0], args[1:]
-	if cmd == "cdr" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = "cdr "+args[0], args[1:]
+	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("callctl "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,8 +71,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	until := fs.String("until", "", "cdr list: calls that started before this time")
 	exten := fs.String("exten", "", "cdr list: calls this extension took part in")
 	limit := fs.Int("limit", 100, "cdr list: at most this many calls")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	password := fs.String("password", "", "user add: the user's password")
+	actions := fs.String("actions", "all", "user add: the actions the user may call: all, or a comma list")
+	pin := fs.String("pin", "", "agent add: the agent's PIN")
+	name := fs.String("name", "", "agent add: the agent's name (default Agent_NUMBER)")
+	queues := fs.String("queues", "", "agent add: the agent's queues, a comma list")
+	// Flags may follow positional arguments: callctl user add alice --password x
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	environ := environment()
 
@@ -118,7 +138,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		loc, _ := cfg.Location()
-		return cdrCommand(cmd, fs.Args(), cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
+		return cdrCommand(cmd, positional, cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
+	case "user add", "user list", "user del", "agent add", "agent list", "agent del":
+		cfg, err := daemon.LoadConfig(*configPath, environ)
+		if err != nil {
+			fmt.Fprintln(stderr, "callctl:", err)
+			return 2
+		}
+		if strings.HasPrefix(cmd, "user") {
+			return userCommand(cmd, positional, *password, *actions, *jsonOut, cfg, stdout, stderr)
+		}
+		return agentCommand(cmd, positional, *pin, *name, *queues, *jsonOut, cfg, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callctl: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -157,3 +187,5 @@ func printJSON(w io.Writer, v any) int {
 func adminExec(ctx context.Context, cfg daemon.Config, name string, in, out any) error {
 	return admin.Exec(ctx, cfg.AdminSocket(), cfg.DataDir, daemon.AdminCommands(), name, in, out)
 }
+
+func backgroundContext() context.Context { return context.Background() }

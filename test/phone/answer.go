@@ -12,6 +12,7 @@ type Answer struct {
 	delay       time.Duration
 	code        int // final non-2xx response when > 0
 	hangupAfter time.Duration
+	silent      bool // no 180 Ringing
 }
 
 // AnswerAfter answers (200 with SDP) once d has passed since the INVITE.
@@ -27,6 +28,10 @@ func Reject(code int) Answer { return Answer{code: code} }
 // decides with Call.Answer, Call.Reject or Call.Hangup. It is the default.
 func NeverAnswer() Answer { return Answer{} }
 
+// Silent is NeverAnswer without the 180 Ringing: to Asterisk the called
+// channel stays in state Down (a phone that got the INVITE and says nothing).
+func Silent() Answer { return Answer{silent: true} }
+
 // HangupAfter makes the phone send a BYE d after it has answered.
 func (a Answer) HangupAfter(d time.Duration) Answer {
 	a.hangupAfter = d
@@ -40,6 +45,8 @@ func (a Answer) String() string {
 		s = fmt.Sprintf("answer after %v", a.delay)
 	case a.code > 0:
 		s = fmt.Sprintf("reject with %d", a.code)
+	case a.silent:
+		s = "never answer, not even 180"
 	default:
 		s = "never answer"
 	}

@@ -359,13 +359,15 @@ func (c *Call) runInbound(req *sip.Request, mode Answer) {
 		c.endEarly("before ringing")
 		return
 	}
-	ringing := c.response(req, 180)
-	ringing.AppendHeader(c.p.contact.Clone())
-	if err := c.tx.Respond(ringing); err != nil {
-		c.endEarly("sending 180: " + err.Error())
-		return
+	if !mode.silent {
+		ringing := c.response(req, 180)
+		ringing.AppendHeader(c.p.contact.Clone())
+		if err := c.tx.Respond(ringing); err != nil {
+			c.endEarly("sending 180: " + err.Error())
+			return
+		}
+		c.p.record(EventRinging, Local, c.id, "180 Ringing")
 	}
-	c.p.record(EventRinging, Local, c.id, "180 Ringing")
 
 	d := decision{code: mode.code}
 	if d.code == 0 {

@@ -72,9 +72,9 @@ func (e *Env) Close() {
 // Phone returns a phone by name.
 func (e *Env) Phone(name string) *phone.Phone { return e.Phones[name] }
 
-// reset puts every phone back in its default answer mode and forgets the
+// Reset puts every phone back in its default answer mode and forgets the
 // calls of earlier scenarios.
-func (e *Env) reset() {
+func (e *Env) Reset() {
 	for _, p := range e.Phones {
 		p.SetAnswer(phone.NeverAnswer())
 		for {
@@ -158,7 +158,7 @@ func Get(name string) (Scenario, bool) {
 
 // Play runs s from a quiet test bed and waits until its channels are gone.
 func Play(ctx context.Context, e *Env, s Scenario) error {
-	e.reset()
+	e.Reset()
 	if err := e.WaitIdle(ctx); err != nil {
 		return fmt.Errorf("before %s: %w", s.Name, err)
 	}
@@ -168,7 +168,7 @@ func Play(ctx context.Context, e *Env, s Scenario) error {
 	if err := e.WaitIdle(ctx); err != nil {
 		return fmt.Errorf("after %s: %w", s.Name, err)
 	}
-	e.reset()
+	e.Reset()
 	return nil
 }
 

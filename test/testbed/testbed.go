@@ -107,6 +107,8 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "warn"
+	// Asterisk runs in the test bed's root: its paths live under it here.
+	cfg.Recording.HostPrefix = Root()
 	if edit != nil {
 		edit(&cfg)
 	}

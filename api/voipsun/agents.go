@@ -1,0 +1,89 @@
+package voipsun
+
+import (
+	"context"
+
+	"github.com/callctl/callctl/callflow"
+)
+
+func creds(p params) callflow.AgentCredentials {
+	return callflow.AgentCredentials{Number: p.get("agentNumber"), PIN: p.get("agentPin")}
+}
+
+func (h *Handler) agentlogin(ctx context.Context, p params) (any, *apiError) {
+	err := h.core.AgentLogin(ctx, callflow.AgentLoginRequest{Source: source(p, "dialplanName"), AgentCredentials: creds(p)})
+	if err != nil {
+		return nil, translate(err, codes{lookups: map[string]lookupCodes{callflow.RoleSource: agentLoginLookup}, agent: "500"})
+	}
+	return ok, nil
+}
+
+func (h *Handler) agentlogout(ctx context.Context, p params) (any, *apiError) {
+	if err := h.core.AgentLogout(ctx, creds(p)); err != nil {
+		return nil, translate(err, codes{agent: "550"})
+	}
+	return ok, nil
+}
+
+func (h *Handler) agentpause(ctx context.Context, p params) (any, *apiError) {
+	if err := h.core.AgentPause(ctx, creds(p), true); err != nil {
+		return nil, translate(err, codes{agent: "580"})
+	}
+	return ok, nil
+}
+
+func (h *Handler) agentunpause(ctx context.Context, p params) (any, *apiError) {
+	if err := h.core.AgentPause(ctx, creds(p), false); err != nil {
+		return nil, translate(err, codes{agent: "590"})
+	}
+	return ok, nil
+}
+
+func (h *Handler) agentadd(ctx context.Context, p params) (any, *apiError) {
+	if err := h.core.AgentAdd(ctx, creds(p), p.get("queueName"), p.get("penalty")); err != nil {
+		return nil, translate(err, codes{agent: "601", queue: "600"})
+	}
+	return ok, nil
+}
+
+func (h *Handler) agentremove(ctx context.Context, p params) (any, *apiError) {
+	if err := h.core.AgentRemove(ctx, creds(p), p.get("queueName")); err != nil {
+		return nil, translate(err, codes{agent: "611", queue: "610"})
+	}
+	return ok, nil
+}
+
+// agentStatusResult is the seed's answer; Errno names the line's state when
+// it is not free (the seed's 630–636), as callctl adds.
+type agentStatusResult struct {
+	Success string `json:"success"`
+	Errno   string `json:"errno,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// lineTexts are agentstatus's texts and numbers by device state.
+var lineTexts = map[string]struct{ errno, text string }{
+	"NOT_INUSE":   {"", "Line is free"},
+	"INUSE":       {"632", "Line is In use"},
+	"BUSY":        {"636", "Line is busy"},
+	"UNAVAILABLE": {"631", "Line is unavailable"},
+	"RINGING":     {"633", "Line is ringing"},
+	"ONHOLD":      {"634", "Line is On hold"},
+	"RINGINUSE":   {"635", "Line is not free"},
+}
+
+func (h *Handler) agentstatus(ctx context.Context, p params) (any, *apiError) {
+	st, err := h.core.AgentStatus(ctx, creds(p))
+	if err != nil {
+		return nil, translate(err, codes{agent: "620"})
+	}
+	prefix := "Agent " + st.Number + " is "
+	if !st.LoggedIn {
+		return agentStatusResult{Success: "true", Reason: prefix + "logged out."}, nil
+	}
+	t, known := lineTexts[st.DeviceState]
+	if !known { // UNKNOWN, INVALID: Asterisk cannot tell
+		t.errno, t.text = "630", "SIP channel is unreacheable"
+	}
+	return agentStatusResult{Success: "true", Errno: t.errno, Reason: prefix + "logged in. " + t.text}, nil
+}
