@@ -5,10 +5,12 @@ import (
 	"strconv"
 
 	"github.com/callctl/callctl/ami"
-	"github.com/callctl/callctl/pbx"
 )
 
-const ctxDialAnswered = "callctl-dial-answered"
+const (
+	ctxDial         = "callctl-dial"
+	ctxDialAnswered = "callctl-dial-answered"
+)
 
 // DialRequest dials a number through an outbound route; when it answers,
 // the call goes on in Context; when it does not (no answer, busy, failure),
@@ -75,29 +77,26 @@ func (s *Service) Dial(ctx context.Context, r DialRequest) error {
 		}
 		cid = r.OverrideCallerID
 	}
-	predial, err := s.preDial(ctx, r.Macro)
-	if err != nil {
+	if vars["CALLCTL_DIAL_OPTIONS"], err = s.dialOptions(ctx, r.Macro); err != nil {
 		return err
 	}
 	timeout, _ := strconv.Atoi(vars["CALLCTL_DST_TIMEOUT"])
+	vars["CALLCTL_DIAL"] = route.DialString(r.DstNum)
+	vars["CALLCTL_DST"] = r.DstNum
 	vars["CALLCTL_CONTEXT"] = r.Context
 	vars["CALLCTL_EXTEN"] = s.entryExten(ctx, r.Context, r.DstNum)
-	headers := map[string]string{
-		"Channel":  route.DialString(r.DstNum),
+	vars["CALLCTL_HANGUP_CONTEXT"] = r.HangupContext
+	// A Local channel: its dialling half rings the number (and runs the
+	// hangupContext when it does not answer); the other half goes on in
+	// the request's context once it answers.
+	return s.startCall(ctx, "dial", map[string]string{
+		"Channel":  "Local/" + r.DstNum + "@" + ctxDial + "/n",
 		"Context":  ctxDialAnswered,
 		"Exten":    "s",
 		"Priority": "1",
-		"Timeout":  strconv.Itoa(timeout * 1000),
+		"Timeout":  strconv.Itoa((timeout + 5) * 1000),
 		"CallerID": callerID(name, cid),
-	}
-	if predial != "" {
-		headers["PreDialGoSub"] = predial
-	}
-	var failed func(string)
-	if r.HangupContext != "" {
-		failed = func(status string) { s.runHangupContext(r.HangupContext, r.DstNum, status, route) }
-	}
-	return s.startCall(ctx, "dial", headers, vars, failed)
+	}, vars)
 }
 
 // entryExten is where an answered dial enters its context: the dialled
@@ -109,22 +108,4 @@ func (s *Service) entryExten(ctx context.Context, context_, number string) strin
 		return number
 	}
 	return "s"
-}
-
-// runHangupContext runs the dial's hangupContext on a Local channel, with
-// the dialled number and how the dial ended in CALLCTL_DST and CALLCTL_DIALSTATUS.
-func (s *Service) runHangupContext(context_, number, status string, route pbx.OutRoute) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ActionTimeout)
-	defer cancel()
-	_, err := s.ami.Action(ctx, ami.Action{Name: "Originate", Headers: map[string]string{
-		"Channel":     "Local/s@" + ctxHangupContext + "/n",
-		"Application": "Wait",
-		"Data":        "300",
-		"Async":       "true",
-	}, Variables: map[string]string{
-		"CALLCTL_HANGUP_CONTEXT": context_, "CALLCTL_DST": number, "CALLCTL_DIALSTATUS": status, "CALLCTL_OUTROUTE": route.Name,
-	}})
-	if err != nil {
-		s.log.Warn().Err(err).Str("context", context_).Msg("cannot run the dial's hangupContext")
-	}
 }

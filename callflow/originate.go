@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/callctl/callctl/ami"
@@ -16,9 +15,8 @@ import (
 
 // Dialplan contexts callctl ships (test/asterisk/etc/extensions_callctl.conf).
 const (
-	ctxOriginate     = "callctl-originate"
-	ctxSpy           = "callctl-spy"
-	ctxHangupContext = "callctl-hangup-context"
+	ctxOriginate = "callctl-originate"
+	ctxSpy       = "callctl-spy"
 )
 
 // CallOptions are what click-to-call and dial share.
@@ -96,53 +94,34 @@ func (s *Service) Originate(ctx context.Context, r OriginateRequest) error {
 	}
 	vars["CALLCTL_DIAL"] = s.dialString(r.DstNum)
 	vars["CALLCTL_DST_CALLERID"] = dstCid
-	predial, err := s.preDial(ctx, r.Macro)
-	if err != nil {
+	if vars["CALLCTL_DIAL_OPTIONS"], err = s.dialOptions(ctx, r.Macro); err != nil {
 		return err
 	}
 	if err := s.checkLine(ctx, line, r.CheckExten, r.CheckIPHost, r.CheckIPContact); err != nil {
 		return err
 	}
-	headers := map[string]string{
+	return s.startCall(ctx, "click-to-call", map[string]string{
 		"Channel":  line.Endpoint(),
 		"Context":  ctxOriginate,
 		"Exten":    r.DstNum,
 		"Priority": "1",
 		"Timeout":  strconv.Itoa(srcTimeout * 1000),
 		"CallerID": callerID(name, cid),
-	}
-	if predial != "" {
-		headers["PreDialGoSub"] = predial
-	}
-	return s.startCall(ctx, "click-to-call", headers, vars, nil)
+	}, vars)
 }
 
 // startCall originates a call and returns once Asterisk queued it. A
-// goroutine waits for the outcome (within the ring time and a margin) to
-// log it; if failed is set and the call did not go through, failed gets its
-// status (BUSY, NOANSWER, CONGESTION, CHANUNAVAIL), read from the called
-// channel's hangup cause: OriginateResponse's Reason cannot tell busy from
-// a failure.
-func (s *Service) startCall(ctx context.Context, what string, headers, vars map[string]string, failed func(status string)) error {
-	var sub *ami.Subscription
-	if failed != nil {
-		headers["ChannelId"] = "callctl-" + strconv.FormatInt(s.now().UnixNano(), 36) + "-" + strconv.FormatUint(callSeq.Add(1), 36)
-		sub = s.ami.Subscribe("callflow-"+what, 1000)
-	}
+// goroutine waits for the outcome (within the ring time and a margin) and
+// logs it; what happened is in the call's CDR.
+func (s *Service) startCall(ctx context.Context, what string, headers, vars map[string]string) error {
 	actx, cancel := s.ctx(ctx)
 	defer cancel()
 	result, err := s.ami.StartOriginate(actx, ami.Action{Headers: headers, Variables: vars})
 	if err != nil {
-		if sub != nil {
-			sub.Close()
-		}
 		return asteriskError(what, err)
 	}
 	ring, _ := strconv.Atoi(headers["Timeout"])
 	go func() {
-		if sub != nil {
-			defer sub.Close()
-		}
 		wctx, cancel := context.WithTimeout(context.Background(), time.Duration(ring)*time.Millisecond+30*time.Second)
 		defer cancel()
 		ev, err := result(wctx)
@@ -150,50 +129,12 @@ func (s *Service) startCall(ctx context.Context, what string, headers, vars map[
 		case err != nil:
 			s.log.Warn().Err(err).Str("channel", headers["Channel"]).Msg(what + ": outcome unknown")
 		case ev["Response"] != "Success":
-			status := "CHANUNAVAIL"
-			if sub != nil {
-				status = hangupStatus(sub, headers["ChannelId"])
-			}
-			s.log.Info().Str("channel", headers["Channel"]).Str("status", status).Msg(what + " did not go through")
-			if failed != nil {
-				failed(status)
-			}
+			s.log.Info().Str("channel", headers["Channel"]).Str("reason", ev["Reason"]).Msg(what + " did not go through")
 		default:
 			s.log.Info().Str("channel", headers["Channel"]).Msg(what + " answered")
 		}
 	}()
 	return nil
-}
-
-var callSeq atomic.Uint64
-
-// hangupStatus waits briefly for the Hangup of the channel with uniqueid id
-// and names its cause as Dial's DIALSTATUS does.
-func hangupStatus(sub *ami.Subscription, id string) string {
-	timeout := time.After(2 * time.Second)
-	for {
-		select {
-		case e, ok := <-sub.C():
-			if !ok {
-				return "CHANUNAVAIL"
-			}
-			if e.Event() != "Hangup" || e["Uniqueid"] != id {
-				continue
-			}
-			switch e["Cause"] {
-			case "17":
-				return "BUSY"
-			case "18", "19", "21":
-				return "NOANSWER"
-			case "34", "38", "41", "42":
-				return "CONGESTION"
-			default:
-				return "CHANUNAVAIL"
-			}
-		case <-timeout:
-			return "CHANUNAVAIL"
-		}
-	}
 }
 
 // dialString is how the destination number is dialled: a line directly,
@@ -235,10 +176,12 @@ func (s *Service) callVariables(ctx context.Context, o CallOptions) (map[string]
 	return vars, nil
 }
 
-// preDial validates the macro option: a dialplan context whose s,1 runs as
-// a routine on the called channel before it is dialled (Asterisk 22 has no
-// app_macro; this is Originate's PreDialGoSub).
-func (s *Service) preDial(ctx context.Context, macro string) (string, error) {
+// dialOptions turns the macro option into Dial's options: the context's
+// s,1 runs as a pre-dial routine on the destination before it rings
+// (Asterisk 22 has no app_macro; Dial's b() is the Gosub that replaces it.
+// AMI's PreDialGoSub would be the other way, but an asynchronous Originate
+// ignores it).
+func (s *Service) dialOptions(ctx context.Context, macro string) (string, error) {
 	if macro == "" {
 		return "", nil
 	}
@@ -248,7 +191,7 @@ func (s *Service) preDial(ctx context.Context, macro string) (string, error) {
 	if err := s.contextExists(ctx, "macro", macro); err != nil {
 		return "", err
 	}
-	return macro + ",s,1", nil
+	return "b(" + macro + "^s^1)", nil
 }
 
 // monitorFile returns the recording file the options ask for, "" for none.

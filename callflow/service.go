@@ -35,7 +35,6 @@ type AMI interface {
 	Action(ctx context.Context, a ami.Action) (ami.Message, error)
 	List(ctx context.Context, a ami.Action) (ami.Message, []ami.Message, error)
 	StartOriginate(ctx context.Context, a ami.Action) (func(context.Context) (ami.Message, error), error)
-	Subscribe(name string, size int) *ami.Subscription
 }
 
 // Recordings is where recordings may be written and how they are moved.

@@ -78,7 +78,7 @@ func (s *Service) Spy(ctx context.Context, r SpyRequest) error {
 		"Priority": "1",
 		"Timeout":  strconv.Itoa(s.cfg.SrcRingTimeout * 1000),
 		"CallerID": callerID(name, cid),
-	}, map[string]string{"CALLCTL_SPY_TARGET": target}, nil)
+	}, map[string]string{"CALLCTL_SPY_TARGET": target})
 }
 
 // channelExists reports whether a channel of that name is up.

@@ -242,6 +242,8 @@ func TestVoIPSUNClickToCall(t *testing.T) {
 	ctx := v.ctx
 	v.env.Phone("1000").SetAnswer(phone.AnswerAfter(500 * time.Millisecond))
 	v.env.Phone("carrier").SetAnswer(phone.AnswerAfter(500 * time.Millisecond))
+	sub := v.d.AMI().Subscribe("test", 0)
+	defer sub.Close()
 	since := time.Now()
 	wantOK(t, v.api.call("originate", "srcExtenInternalNum", "1000", "dstNum", scenario.External,
 		"customCDR1", "4242", "customCDR2", "a,b (c)", "customCDR3", "three", "customCDR4", "four",
@@ -305,6 +307,17 @@ func TestVoIPSUNClickToCall(t *testing.T) {
 	}
 	if src.From().User != "4242" {
 		t.Errorf("1000 saw caller number %q, want customCDR1's value", src.From().User)
+	}
+	// The macro ran as a pre-dial routine on the destination's channel.
+	ran := false
+	for len(sub.C()) > 0 {
+		e := <-sub.C()
+		if e.Event() == "VarSet" && e["Variable"] == "CALLCTL_PREDIAL_RAN" && strings.HasPrefix(e["Channel"], "PJSIP/carrier-") {
+			ran = true
+		}
+	}
+	if !ran {
+		t.Error("the macro (callctl-predial-test) did not run on the destination's channel")
 	}
 }
 
@@ -403,15 +416,23 @@ func TestVoIPSUNDial(t *testing.T) {
 	}
 	// Answered: the carrier's channel goes on in the context.
 	v.env.Phone("carrier").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+	since := time.Now()
 	wantOK(t, v.api.call("dial", "dstNum", scenario.External, "outrouteName", "carrier", "context", "callctl-test-answered",
-		"hangupContext", "callctl-test-failed", "dialerCid", "3612345000", "customCDR1", "dial-1"))
+		"hangupContext", "callctl-test-failed", "dialerCid", "3612345000", "customCDR1", "dial-1", "macro", "callctl-predial-test"))
 	dst := answeredCall(t, v.ctx, v.env.Phone("carrier"))
 	if dst.CallerNumber() != "3612345000" {
 		t.Errorf("the number saw caller %q, want dialerCid", dst.CallerNumber())
 	}
+	waitEvent(func(e ami.Message) bool {
+		return e.Event() == "VarSet" && e["Variable"] == "CALLCTL_PREDIAL_RAN" && strings.HasPrefix(e["Channel"], "PJSIP/carrier-")
+	})
 	waitEvent(func(e ami.Message) bool { return e.Event() == "VarSet" && e["Variable"] == "CALLCTL_TEST_ANSWERED" })
+	time.Sleep(1100 * time.Millisecond)
 	dst.Hangup(v.ctx)
 	v.idle(t)
+	if r := recordsSince(t, v.d, since, 1)[0]; r.Direction != cdr.Outbound || r.Dst != scenario.External || r.CustomCDR[0] != "dial-1" || r.Billsec < 1 {
+		t.Errorf("the dial's record: %+v", r)
+	}
 	// Busy: the hangupContext runs with the dial's status.
 	v.env.Phone("carrier").SetAnswer(phone.Busy())
 	wantOK(t, v.api.call("dial", "dstNum", scenario.External, "outrouteId", "1", "context", "callctl-test-answered",
