@@ -3,11 +3,12 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test unit integration testbed-up testbed-down fuzz bench vet build
+.PHONY: run test unit integration testbed-up testbed-down fuzz bench load vet build
 
 ## run: bring up the test-bed Asterisk and run the daemon with the built-in defaults
+## (Asterisk runs in the test bed's root: its recording paths live under it)
 run: testbed-up
-	$(GO) run ./cmd/callctl serve
+	CALLCTL_RECORDING_HOST_PREFIX=$${CALLCTL_TESTBED_ROOT:-$${CALLCTL_TESTBED_CACHE:-/var/cache/callctl-testbed}/root} $(GO) run ./cmd/callctl serve
 
 build:
 	$(GO) build -o bin/callctl ./cmd/callctl
@@ -46,3 +47,7 @@ fuzz:
 ## bench: benchmarks
 bench:
 	$(GO) test -run XXX -bench . -benchmem ./...
+
+## load: listcalls latency with 100 calls up at 500 req/s, click-to-call throughput (reports, no assertions)
+load: testbed-up
+	$(GO) test -count=1 -tags load -v -timeout 15m ./test/load/

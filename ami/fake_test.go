@@ -17,7 +17,7 @@ import (
 // recorded from the test bed's Asterisk 22 (testdata/*.raw), replacing only
 // the recorded ActionID ("rec-<Action>") with the one asked for.
 type fakeAMI struct {
-	t       *testing.T
+	t       testing.TB
 	ln      net.Listener
 	greet   []byte              // FullyBooted, sent after a login
 	answers map[string][]string // action name → recorded answer messages
@@ -29,7 +29,7 @@ type fakeAMI struct {
 	silent   map[string]bool // actions never answered
 }
 
-func newFakeAMI(t *testing.T) *fakeAMI {
+func newFakeAMI(t testing.TB) *fakeAMI {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -188,7 +188,7 @@ func (f *fakeAMI) setSilent(action string) {
 }
 
 // startClient runs a Client against f and waits for its session.
-func startClient(t *testing.T, f *fakeAMI, queueSize int) (*Client, *Metrics) {
+func startClient(t testing.TB, f *fakeAMI, queueSize int) (*Client, *Metrics) {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Addr = f.addr()
@@ -206,7 +206,7 @@ func startClient(t *testing.T, f *fakeAMI, queueSize int) (*Client, *Metrics) {
 	return c, m
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -235,6 +235,6 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func testLogger(t *testing.T) zerolog.Logger {
+func testLogger(t testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 }
