@@ -227,3 +227,19 @@ var statusCommand = Command{Name: "status", Run: func(ctx context.Context, db *s
 	})
 	return st, err
 }}
+
+// DecodeArgs decodes a command's JSON arguments into v, refusing unknown
+// fields (a misspelt option must not be silently ignored); no arguments
+// leave v as it is. A failure is an *Error for the user.
+func DecodeArgs(raw json.RawMessage, v any) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf("bad arguments: %v", err)
+	}
+	return nil
+}

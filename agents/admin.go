@@ -1,7 +1,6 @@
 package agents
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +30,7 @@ func AdminCommands() []admin.Command {
 	return []admin.Command{
 		{Name: "agent add", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a AddArgs
-			if err := decodeArgs(raw, &a); err != nil {
+			if err := admin.DecodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
 			in := NewAgent{Number: a.Number, PIN: a.PIN, Name: a.Name, Queues: map[string]int{}}
@@ -45,7 +44,7 @@ func AdminCommands() []admin.Command {
 			return ag, nil
 		}},
 		{Name: "agent list", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
-			if err := decodeArgs(raw, &struct{}{}); err != nil {
+			if err := admin.DecodeArgs(raw, &struct{}{}); err != nil {
 				return nil, err
 			}
 			list, err := List(db)
@@ -59,7 +58,7 @@ func AdminCommands() []admin.Command {
 		}},
 		{Name: "agent del", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a DelArgs
-			if err := decodeArgs(raw, &a); err != nil {
+			if err := admin.DecodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
 			ag, err := remove(db, a.Number)
@@ -69,21 +68,6 @@ func AdminCommands() []admin.Command {
 			return ag, nil
 		}},
 	}
-}
-
-// decodeArgs decodes a command's arguments, refusing unknown fields (a
-// misspelt "queues" must not be silently ignored).
-func decodeArgs(raw json.RawMessage, v any) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return admin.Errorf("bad arguments: %v", err)
-	}
-	return nil
 }
 
 // adminError turns this package's input errors into messages for the user.

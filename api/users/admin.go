@@ -1,7 +1,6 @@
 package users
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +30,7 @@ func AdminCommands() []admin.Command {
 	return []admin.Command{
 		{Name: "user add", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a AddArgs
-			if err := decodeArgs(raw, &a); err != nil {
+			if err := admin.DecodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
 			u, err := add(db, a.Name, a.Password, a.Actions, time.Now())
@@ -41,7 +40,7 @@ func AdminCommands() []admin.Command {
 			return u, nil
 		}},
 		{Name: "user list", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
-			if err := decodeArgs(raw, &struct{}{}); err != nil {
+			if err := admin.DecodeArgs(raw, &struct{}{}); err != nil {
 				return nil, err
 			}
 			list, err := List(db)
@@ -55,7 +54,7 @@ func AdminCommands() []admin.Command {
 		}},
 		{Name: "user del", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a DelArgs
-			if err := decodeArgs(raw, &a); err != nil {
+			if err := admin.DecodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
 			u, err := remove(db, a.Name)
@@ -65,21 +64,6 @@ func AdminCommands() []admin.Command {
 			return u, nil
 		}},
 	}
-}
-
-// decodeArgs decodes a command's arguments, refusing unknown fields: a
-// misspelt "actions" must not silently permit every action.
-func decodeArgs(raw json.RawMessage, v any) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return admin.Errorf("bad arguments: %v", err)
-	}
-	return nil
 }
 
 // adminError turns this package's input errors into messages for the user.

@@ -28,8 +28,8 @@ func AdminCommands() []admin.Command {
 	return []admin.Command{
 		{Name: "cdr list", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a ListArgs
-			if err := decodeArgs(raw, &a); err != nil {
-				return nil, admin.Errorf("bad arguments: %v", err)
+			if err := admin.DecodeArgs(raw, &a); err != nil {
+				return nil, err
 			}
 			var recs []cdr.Record
 			err := db.View(func(tx *store.Tx) error {
@@ -44,8 +44,8 @@ func AdminCommands() []admin.Command {
 		}},
 		{Name: "cdr show", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
 			var a ShowArgs
-			if err := decodeArgs(raw, &a); err != nil {
-				return nil, admin.Errorf("bad arguments: %v", err)
+			if err := admin.DecodeArgs(raw, &a); err != nil {
+				return nil, err
 			}
 			var r cdr.Record
 			var ok bool

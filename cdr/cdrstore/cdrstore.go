@@ -5,7 +5,6 @@
 package cdrstore
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -188,12 +187,4 @@ func (s *IDs) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.err
-}
-
-// decodeArgs is a helper for admin commands.
-func decodeArgs(args json.RawMessage, v any) error {
-	if len(args) == 0 || string(args) == "null" {
-		return nil
-	}
-	return json.Unmarshal(args, v)
 }

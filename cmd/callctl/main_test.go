@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// The admin commands on a database no daemon holds.
+func TestAdminCommandsWithoutADaemon(t *testing.T) {
+	t.Setenv("CALLCTL_DATA_DIR", t.TempDir())
+	run1 := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(args, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"user", "add", "crm", "--password", "s3cret", "--actions", "listcalls,hangupcall"}, 0, "user crm added (actions: hangupcall,listcalls)"},
+		{[]string{"user", "add", "crm", "--password", "x"}, 2, "already exists"},
+		{[]string{"user", "add", "bad name", "--password", "x"}, 2, "invalid"},
+		{[]string{"user", "add", "nopass"}, 2, "usage"},
+		{[]string{"user", "list"}, 0, "crm"},
+		{[]string{"agent", "add", "7001", "--pin", "1234", "--queues", "support,sales"}, 0, "agent 7001 added"},
+		{[]string{"agent", "list"}, 0, "Agent_7001"},
+		{[]string{"agent", "del", "7001"}, 0, "agent 7001 deleted"},
+		{[]string{"agent", "del", "7001"}, 2, "no such agent"},
+		{[]string{"cdr", "list"}, 0, "ID  START"},
+		{[]string{"cdr", "show", "5"}, 2, "cdr 5 not found"},
+		{[]string{"cdr", "show", "x"}, 2, "the id is a number"},
+		{[]string{"cdr", "list", "--since", "yesterday"}, 2, "--since"},
+		{[]string{"status"}, 0, "schema version  1"},
+		{[]string{"user", "del", "crm"}, 0, "user crm deleted"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{}, 2, "usage"},
+	} {
+		code, out := run1(c.args...)
+		if code != c.code || !strings.Contains(out, c.out) {
+			t.Errorf("callctl %s: exit %d, %q; want %d and %q", strings.Join(c.args, " "), code, out, c.code, c.out)
+		}
+	}
+}
