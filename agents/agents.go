@@ -25,6 +25,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/callctl/callctl/internal/hashlimit"
+
 	"github.com/callctl/callctl/store"
 )
 
@@ -204,7 +206,9 @@ func List(db *store.DB) ([]Agent, error) {
 // An unknown number costs a bcrypt comparison against a dummy hash, like a
 // wrong PIN.
 func Check(db *store.DB, number, pin string) (Agent, error) {
-	return check(db, number, pin, bcrypt.CompareHashAndPassword)
+	return check(db, number, pin, func(hash, pin []byte) error {
+		return hashlimit.Do(func() error { return bcrypt.CompareHashAndPassword(hash, pin) })
+	})
 }
 
 func check(db *store.DB, number, pin string, compare func(hash, pin []byte) error) (Agent, error) {

@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/callctl/callctl/internal/hashlimit"
+
 	"github.com/callctl/callctl/store"
 )
 
@@ -78,7 +80,7 @@ func NewAuthenticator(db *store.DB, ttl time.Duration) *Authenticator {
 		ttl:     ttl,
 		max:     DefaultCacheSize,
 		now:     time.Now,
-		compare: bcrypt.CompareHashAndPassword,
+		compare: limitedCompare,
 		cache:   map[[sha256.Size]byte]time.Time{},
 	}
 }
@@ -185,4 +187,9 @@ func (a *Authenticator) cacheLen() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.cache)
+}
+
+// limitedCompare is bcrypt's comparison under the process-wide hashing limit.
+func limitedCompare(hash, password []byte) error {
+	return hashlimit.Do(func() error { return bcrypt.CompareHashAndPassword(hash, password) })
 }
