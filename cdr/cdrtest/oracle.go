@@ -79,11 +79,12 @@ func (k Known) Unexpected(scenario string, diffs []Difference) []Difference {
 // own CDR on purpose, by scenario (test/scenario) and endpoint.
 var KnownDifferences = Known{
 	// A queue member that refuses the call (486) is "NO ANSWER" to
-	// app_queue's CDR, and Asterisk counts billsec from the caller's answer —
-	// by the call flow (IVR), before the queue. callctl reads the member's
-	// hangup cause (17, busy) and counts a leg's billsec from that line's answer.
+	// app_queue's CDR, and Asterisk's first record of the caller starts with
+	// the call and is answered by the call flow (IVR), so its billsec and
+	// duration include the IVR. callctl reads the member's hangup cause (17,
+	// busy) and counts a leg from when that line rang and answered.
 	"ivr-queue": {
-		"1001": "busy member; billsec from the member's answer",
+		"1001": "busy member; times from the member's own ringing",
 		"1002": "billsec from the member's answer, not from the IVR's",
 	},
 	// Asterisk gives the dial to 1001 "ANSWERED" (0 s) when 1002 picks it
@@ -97,15 +98,16 @@ var KnownDifferences = Known{
 
 // unit is what callctl says of one dial attempt.
 type unit struct {
-	answered bool
-	status   string
-	billsec  int
+	answered          bool
+	status            string
+	billsec, duration int
 }
 
 // Compare checks, for every dial attempt Asterisk recorded (a CDR with a
 // destination channel), that callctl has it too with the same outcome
-// (ANSWERED / NO ANSWER / BUSY / FAILED) and a billsec within one second,
-// and that both count the same number of dial attempts. A destination that
+// (ANSWERED / NO ANSWER / BUSY / FAILED), a billsec and a duration within one
+// second (Asterisk truncates millisecond differences, callctl subtracts the
+// times shown), and that both count the same number of dial attempts. A destination that
 // is a line must be one of callctl's legs; a trunk is the call itself.
 func Compare(recs []cdr.Record, ast []AsteriskCDR) []Difference {
 	// A line can take part twice, in two calls (a consultation call, then
@@ -114,7 +116,7 @@ func Compare(recs []cdr.Record, ast []AsteriskCDR) []Difference {
 	for _, r := range recs {
 		for _, l := range r.Legs {
 			if l.Channel != "" {
-				units[r.Linkedid+" "+l.Channel] = unit{!l.Answer.IsZero(), l.Status, l.Billsec}
+				units[r.Linkedid+" "+l.Channel] = unit{!l.Answer.IsZero(), l.Status, l.Billsec, l.Duration}
 			}
 		}
 	}
@@ -133,7 +135,7 @@ func Compare(recs []cdr.Record, ast []AsteriskCDR) []Difference {
 				diffs = append(diffs, Difference{a.DstChannel, "dialled according to Asterisk, unknown to callctl"})
 				continue
 			}
-			u = unit{!r.Answer.IsZero(), outcomeOfCall(r), r.Billsec}
+			u = unit{!r.Answer.IsZero(), outcomeOfCall(r), r.Billsec, r.Duration}
 			units[key] = u
 		}
 		if got := category(u); got != a.Disposition {
@@ -141,6 +143,9 @@ func Compare(recs []cdr.Record, ast []AsteriskCDR) []Difference {
 		}
 		if d := u.billsec - a.Billsec; d > 1 || d < -1 {
 			diffs = append(diffs, Difference{a.DstChannel, fmt.Sprintf("billsec: Asterisk %d, callctl %d", a.Billsec, u.billsec)})
+		}
+		if d := u.duration - a.Duration; d > 1 || d < -1 {
+			diffs = append(diffs, Difference{a.DstChannel, fmt.Sprintf("duration: Asterisk %d, callctl %d", a.Duration, u.duration)})
 		}
 	}
 	if attempts != len(units) {
