@@ -10,7 +10,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callctl/callctl/internal/hashlimit"
-
 	"github.com/callctl/callctl/store"
 )
 
