@@ -146,6 +146,15 @@ func (v *voipsunEnv) hangupAll(t *testing.T) {
 	v.idle(t)
 }
 
+// waitLive waits until the CDR engine's live view satisfies cond (it
+// follows the AMI events, a moment after the phones see a call change).
+func (v *voipsunEnv) waitLive(t *testing.T, cond func([]cdr.LiveCall) bool) {
+	t.Helper()
+	if !testbed.Eventually(5*time.Second, func() bool { return cond(v.d.CDR().Live()) }) {
+		t.Fatalf("the live calls never became as expected: %+v", v.d.CDR().Live())
+	}
+}
+
 // channelOf returns the name of the first channel of a device, waiting for it.
 func (v *voipsunEnv) channelOf(t *testing.T, device string, bridged bool) string {
 	t.Helper()
@@ -260,6 +269,9 @@ func TestVoIPSUNClickToCall(t *testing.T) {
 	}
 	ch1000 := v.channelOf(t, "PJSIP/1000", true)
 	v.channelOf(t, "PJSIP/carrier", true)
+	v.waitLive(t, func(c []cdr.LiveCall) bool {
+		return len(c) == 1 && len(c[0].Channels) == 2 && c[0].Channels[0].State == "Up" && c[0].Channels[1].State == "Up"
+	})
 
 	m := v.api.call("listcalls")
 	wantOK(t, m)
@@ -345,8 +357,23 @@ func TestVoIPSUNOriginateErrors(t *testing.T) {
 	v.idle(t)
 
 	// checkExten with the line's real state: the channel states of a call.
+	// The state is the CDR engine's live view, which follows the AMI
+	// events: wait until it shows the state the phones brought about.
+	liveState := map[string]string{"224": "Ring", "225": "Ringing", "226": "Up", "228": "Down"}
 	checkState := func(errno string) {
 		t.Helper()
+		if !testbed.Eventually(5*time.Second, func() bool {
+			for _, c := range v.d.CDR().Live() {
+				for _, ch := range c.Channels {
+					if ch.Endpoint == "1000" && ch.State == liveState[errno] {
+						return true
+					}
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("1000 never in state %s", liveState[errno])
+		}
 		wantErrno(t, o("srcExtenInternalNum", "1000", "checkExten", "1"), errno)
 	}
 	// 1000 calls out and the carrier does not answer: 1000's channel is Ring.
@@ -483,6 +510,16 @@ func TestVoIPSUNHangupAndSpying(t *testing.T) {
 	}
 	spy.Hangup(v.ctx)
 	// By channel name.
+	v.waitLive(t, func(calls []cdr.LiveCall) bool {
+		for _, c := range calls {
+			for _, ch := range c.Channels {
+				if ch.Name == target {
+					return true
+				}
+			}
+		}
+		return false
+	})
 	wantOK(t, v.api.call("spying", "srcSipUsername", "1002", "dstChannelName", target))
 	answeredCall(t, v.ctx, v.env.Phone("1002")).Hangup(v.ctx)
 	talk.Hangup(v.ctx)
