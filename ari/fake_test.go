@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,8 @@ type fakeARI struct {
 	info   []byte
 	events [][]byte
 
+	stop     context.Context // ends every websocket handler when the fake closes
+	cancel   context.CancelFunc
 	mu       sync.Mutex
 	conns    []*websocket.Conn
 	dials    int
@@ -35,6 +38,7 @@ type fakeARI struct {
 func newFakeARI(t *testing.T) *fakeARI {
 	t.Helper()
 	f := &fakeARI{t: t}
+	f.stop, f.cancel = context.WithCancel(context.Background())
 	var err error
 	if f.info, err = os.ReadFile("testdata/asterisk-info.json"); err != nil {
 		t.Fatal(err)
@@ -54,6 +58,7 @@ func newFakeARI(t *testing.T) *fakeARI {
 }
 
 func (f *fakeARI) close() {
+	f.cancel()
 	f.dropWebsockets()
 	f.srv.Close()
 }
@@ -82,8 +87,8 @@ func (f *fakeARI) serve(w http.ResponseWriter, r *http.Request) {
 		f.conns = append(f.conns, c)
 		f.dials++
 		f.mu.Unlock()
-		// Hold the socket open until the test drops it.
-		c.Read(context.Background())
+		// Hold the socket open until the test drops it or the fake closes.
+		c.Read(f.stop)
 	case r.URL.Path == "/ari/asterisk/info":
 		if infoDown {
 			time.Sleep(2 * time.Second)
@@ -148,7 +153,15 @@ func startClient(t *testing.T, f *fakeARI) *Client {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			buf := make([]byte, 1<<20)
+			t.Errorf("the client did not stop within 15 s:\n%s", buf[:runtime.Stack(buf, true)])
+		}
+	})
 	waitFor(t, "websocket", c.Connected)
 	return c
 }
