@@ -19,6 +19,13 @@
 //     events are flagged with the Truncated header and counted.
 //   - Connection changes are delivered in the event stream as Connected and
 //     Disconnected events, so consumers know when to resynchronise.
+//   - The library's keepalive is off: its pinger races with its reconnect
+//     loop (a data race on the connection id when a session ends within
+//     5 s). Ping goes through the normal action path instead; a session
+//     whose pings go unanswered is up but not Ready.
+//   - StartOriginate returns once Asterisk queued the call and waits for its
+//     OriginateResponse later (an asynchronous Originate ignores
+//     PreDialGoSub: use the dialplan for pre-dial routines).
 //
 // Core types: Client (Run, Action, List, Subscribe), Action, Message and
 // Subscription.
