@@ -18,7 +18,6 @@ package callflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -149,15 +148,6 @@ func missing(param string) *Error {
 // asteriskError wraps an AMI failure.
 func asteriskError(what string, err error) *Error {
 	return &Error{Kind: KindAsterisk, Detail: what + ": " + err.Error(), Err: err}
-}
-
-// ErrorKind returns err's Kind, or 0.
-func ErrorKind(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return 0
 }
 
 func (s *Service) ctx(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -62,6 +62,3 @@ func (t *Tracker) Restore(s State) {
 		}
 	}
 }
-
-// Empty reports whether no call is in progress.
-func (t *Tracker) Empty() bool { return len(t.calls) == 0 }

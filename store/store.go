@@ -240,14 +240,6 @@ func IDKey(id uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id)
 }
 
-// KeyID decodes an IDKey.
-func KeyID(k []byte) uint64 {
-	if len(k) < 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(k[:8])
-}
-
 // TimeKey is a fixed-width index key that sorts by time, then id: 8 bytes of
 // UTC Unix nanoseconds (big-endian, offset so that every time sorts) and 8 of id.
 func TimeKey(t time.Time, id uint64) []byte {

@@ -97,15 +97,6 @@ var actions = map[string]func(h *Handler, ctx context.Context, p params) (any, *
 	"moverecord":   (*Handler).moverecord,
 }
 
-// Actions lists the dialect's actions (for permissions and the README).
-func Actions() []string {
-	out := make([]string, 0, len(actions))
-	for a := range actions {
-		out = append(out, a)
-	}
-	return out
-}
-
 // ServeHTTP handles one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
@@ -195,6 +186,3 @@ func (p params) get(name string) string {
 	}
 	return ""
 }
-
-// has reports whether the parameter was given (even empty).
-func (p params) has(name string) bool { _, ok := p[name]; return ok }
