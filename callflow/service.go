@@ -45,7 +45,7 @@ type Recordings interface {
 
 // LiveCalls is the CDR engine's view of the calls in progress.
 type LiveCalls interface {
-	Live() []cdr.LiveCall
+	Live() []*cdr.LiveCall
 }
 
 // Config tunes the actions.

@@ -2,7 +2,9 @@ package cdr
 
 import "time"
 
-// LiveCall is a call in progress, as the API shows it.
+// LiveCall is a call in progress, as the API shows it. A LiveCall handed
+// out by the tracker is never modified afterwards: a change to the call
+// makes a new one.
 type LiveCall struct {
 	ID       uint64 // the main record's id, fixed for the whole call
 	Linkedid string
@@ -42,42 +44,83 @@ type LiveLeg struct {
 	Answer time.Time // zero while ringing
 }
 
-// Live returns a copy of every call in progress.
-func (t *Tracker) Live() []LiveCall {
-	out := make([]LiveCall, 0, len(t.calls))
+// Changed is what TakeChanged reports of one call.
+type Changed struct {
+	Linkedid string
+	// Live is the call's new live view; nil when the call is over (or
+	// has nothing of its own left, as a call all of whose channels moved).
+	Live *LiveCall
+	// Saved is the call's state to keep across a daemon restart; nil when
+	// the call is over.
+	Saved *CallState
+}
+
+// TakeChanged reports every call changed since the last TakeChanged, once
+// each, and forgets them. Its cost is proportional to the changed calls,
+// not to all calls in progress.
+func (t *Tracker) TakeChanged(fn func(Changed)) {
+	for _, c := range t.dirty {
+		c.dirty = false
+		ch := Changed{Linkedid: c.Linkedid}
+		if t.calls[c.Linkedid] == c {
+			ch.Live = t.live(c)
+			ch.Saved = t.saved(c)
+		}
+		fn(ch)
+	}
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+}
+
+// Live returns the live view of every call in progress (built anew: meant
+// for tests and tools; the daemon keeps its view from TakeChanged).
+func (t *Tracker) Live() []*LiveCall {
+	out := make([]*LiveCall, 0, len(t.calls))
 	for _, c := range t.calls {
-		lc := LiveCall{ID: c.ID, Linkedid: c.Linkedid, Start: c.Start}
-		if o := c.origin(); o != nil {
-			lc.Inbound = o.Kind == kindTrunk
-			lc.Caller = o.CallerNum
-			if o.Kind == kindExtension {
-				lc.Caller = o.Line.Number
-			}
-			lc.Dialled = o.Exten
-		}
-		lc.Internal = !lc.Inbound
-		for _, ch := range c.members {
-			if ch.call != c || !ch.live() {
-				continue
-			}
-			if ch.Kind == kindTrunk && !lc.Inbound {
-				lc.Internal = false
-				if d := dialledNumber(ch); d != "" {
-					lc.Dialled = d
-				}
-			}
-			lc.Channels = append(lc.Channels, LiveChannel{
-				Name: ch.Name, Uniqueid: ch.Uniqueid, Created: ch.Created, Answered: ch.Answered,
-				State: ch.State, Context: ch.Context, Exten: ch.Exten, Endpoint: ch.Endpoint,
-				Line: ch.Line.Number, Trunk: ch.Kind == kindTrunk, Peer: ch.Connected, Bridge: ch.Bridge,
-			})
-		}
-		for _, l := range c.Legs {
-			if l.Open {
-				lc.Legs = append(lc.Legs, LiveLeg{ID: l.ID, Kind: l.Kind, Exten: l.Exten, Start: l.Start, Answer: l.Answer})
-			}
-		}
-		out = append(out, lc)
+		out = append(out, t.live(c))
 	}
 	return out
+}
+
+// live builds the live view of one call.
+func (t *Tracker) live(c *call) *LiveCall {
+	lc := &LiveCall{ID: c.ID, Linkedid: c.Linkedid, Start: c.Start}
+	if o := c.origin(); o != nil {
+		lc.Inbound = o.Kind == kindTrunk
+		lc.Caller = o.CallerNum
+		if o.Kind == kindExtension {
+			lc.Caller = o.Line.Number
+		}
+		lc.Dialled = o.Exten
+	}
+	lc.Internal = !lc.Inbound
+	n := 0
+	for _, ch := range c.members {
+		if ch.call == c && ch.live() {
+			n++
+		}
+	}
+	lc.Channels = make([]LiveChannel, 0, n)
+	for _, ch := range c.members {
+		if ch.call != c || !ch.live() {
+			continue
+		}
+		if ch.Kind == kindTrunk && !lc.Inbound {
+			lc.Internal = false
+			if d := dialledNumber(ch); d != "" {
+				lc.Dialled = d
+			}
+		}
+		lc.Channels = append(lc.Channels, LiveChannel{
+			Name: ch.Name, Uniqueid: ch.Uniqueid, Created: ch.Created, Answered: ch.Answered,
+			State: ch.State, Context: ch.Context, Exten: ch.Exten, Endpoint: ch.Endpoint,
+			Line: ch.Line.Number, Trunk: ch.Kind == kindTrunk, Peer: ch.Connected, Bridge: ch.Bridge,
+		})
+	}
+	for _, l := range c.Legs {
+		if l.Open {
+			lc.Legs = append(lc.Legs, LiveLeg{ID: l.ID, Kind: l.Kind, Exten: l.Exten, Start: l.Start, Answer: l.Answer})
+		}
+	}
+	return lc
 }

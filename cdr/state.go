@@ -7,27 +7,54 @@ type State struct {
 	Channels []*channel `json:"channels"`
 }
 
+// CallState is one call in progress as stored: the call and its channels.
+// The daemon keeps one per call and rewrites only those that changed
+// (TakeChanged).
+type CallState struct {
+	Call     *call      `json:"call"`
+	Channels []*channel `json:"channels"`
+}
+
+// Add appends one call's state to s.
+func (s *State) Add(cs CallState) {
+	if cs.Call == nil {
+		return
+	}
+	s.Calls = append(s.Calls, cs.Call)
+	s.Channels = append(s.Channels, cs.Channels...)
+}
+
 // State returns a snapshot of the calls in progress. The snapshot shares
 // nothing with the tracker.
 func (t *Tracker) State() State {
 	var s State
 	for _, c := range t.calls {
-		cc := *c
-		cc.members = nil
-		cc.Legs = make([]*leg, len(c.Legs))
-		for i, l := range c.Legs {
-			ll := *l
-			cc.Legs[i] = &ll
-		}
-		cc.Channels = append([]string(nil), c.Channels...)
-		s.Calls = append(s.Calls, &cc)
-	}
-	for _, ch := range t.chans {
-		cp := *ch
-		cp.call = nil
-		s.Channels = append(s.Channels, &cp)
+		s.Add(*t.saved(c))
 	}
 	return s
+}
+
+// saved copies one call and its channels out of the tracker.
+func (t *Tracker) saved(c *call) *CallState {
+	cc := *c
+	cc.members, cc.dirty = nil, false
+	cc.Legs = make([]*leg, len(c.Legs))
+	for i, l := range c.Legs {
+		ll := *l
+		cc.Legs[i] = &ll
+	}
+	cc.Channels = append([]string(nil), c.Channels...)
+	cs := &CallState{Call: &cc}
+	for _, ch := range c.members {
+		if ch.call != c {
+			continue // moved to another call: saved with that one
+		}
+		cp := *ch
+		cp.call = nil
+		cp.Former = append([]string(nil), ch.Former...)
+		cs.Channels = append(cs.Channels, &cp)
+	}
+	return cs
 }
 
 // Restore loads the calls of a State into an empty tracker. Call Resync
@@ -60,5 +87,6 @@ func (t *Tracker) Restore(s State) {
 				c.hangupMax = ch.Hungup
 			}
 		}
+		t.touch(c)
 	}
 }

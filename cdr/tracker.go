@@ -47,6 +47,9 @@ type Tracker struct {
 	chans map[string]*channel // by uniqueid
 	local map[string]*channel // Local channels by name, to pair ;1 and ;2
 	out   []Record
+	// dirty are the calls whose live view or saved state changed since
+	// TakeChanged last ran.
+	dirty []*call
 }
 
 // call is one call: the channels that share a linkedid.
@@ -62,6 +65,7 @@ type call struct {
 	Resynced  bool       `json:"resynced,omitempty"`
 	hangupMax time.Time  // latest hangup seen
 	members   []*channel // the channels, as pointers (rebuilt on restore)
+	dirty     bool       // in Tracker.dirty
 }
 
 type callVars struct {
@@ -128,6 +132,15 @@ func NewTracker(opts Options) *Tracker {
 	return &Tracker{opts: opts, calls: map[string]*call{}, chans: map[string]*channel{}, local: map[string]*channel{}}
 }
 
+// touch notes that c changed: its live view and its saved state are
+// refreshed by the next TakeChanged.
+func (t *Tracker) touch(c *call) {
+	if c != nil && !c.dirty {
+		c.dirty = true
+		t.dirty = append(t.dirty, c)
+	}
+}
+
 // Apply feeds one event and returns the calls it finished.
 func (t *Tracker) Apply(e *Event) []Record {
 	t.out = t.out[:0]
@@ -155,6 +168,9 @@ func (t *Tracker) apply(e *Event) {
 	// never had, of a call we know, moves it.
 	if ch != nil && e.Linkedid != "" && ch.Linkedid != e.Linkedid && !slices.Contains(ch.Former, e.Linkedid) && t.calls[e.Linkedid] != nil {
 		t.move(ch, e.Linkedid, e.Time, KindTransfer)
+	}
+	if ch != nil {
+		t.touch(ch.call)
 	}
 	switch e.Name {
 	case "Newstate":
@@ -216,6 +232,7 @@ func (t *Tracker) apply(e *Event) {
 	case "AgentRingNoAnswer":
 		if l := t.openLeg(t.chans[e.DestUniqueid]); l != nil && l.Status == "" {
 			l.Status = "NOANSWER"
+			t.touch(t.chans[e.DestUniqueid].call)
 		}
 	case "AgentComplete":
 		if ch != nil {
@@ -275,6 +292,7 @@ func (t *Tracker) callFor(linkedid string, at time.Time) *call {
 }
 
 func (t *Tracker) join(ch *channel, c *call) {
+	t.touch(c)
 	ch.call, ch.Linkedid = c, c.Linkedid
 	c.Channels = append(c.Channels, ch.Uniqueid)
 	c.members = append(c.members, ch)
@@ -338,6 +356,7 @@ func (t *Tracker) callerNumber(caller *channel) string {
 }
 
 func (t *Tracker) newLeg(c *call, kind string, ch, caller *channel, at time.Time) *leg {
+	t.touch(c)
 	l := &leg{Open: true, Leg: Leg{ID: t.opts.IDs.NextID(), Kind: kind, Start: at}}
 	if caller != nil {
 		l.CallerID = caller.Uniqueid
@@ -366,6 +385,7 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 	if dest == nil {
 		return
 	}
+	t.touch(dest.call)
 	if caller != nil {
 		dest.DialedBy = caller.Uniqueid
 		t.closeFlow(caller, e.Time)
@@ -415,6 +435,9 @@ func dialledNumber(ch *channel) string {
 
 func (t *Tracker) dialEnd(caller *channel, e *Event) {
 	dest := t.chans[e.DestUniqueid]
+	if dest != nil {
+		t.touch(dest.call)
+	}
 	l := t.openLeg(dest)
 	if l != nil && l.Status == "" && e.DialStatus != "" {
 		l.Status = e.DialStatus
@@ -430,6 +453,7 @@ func (t *Tracker) dialEnd(caller *channel, e *Event) {
 }
 
 func (t *Tracker) answered(ch *channel, at time.Time) {
+	t.touch(ch.call)
 	if ch.Answered.IsZero() {
 		ch.Answered = at
 	}
@@ -481,6 +505,7 @@ func (t *Tracker) closeFlow(ch *channel, at time.Time) {
 	if ch.FlowIdx == 0 {
 		return
 	}
+	t.touch(ch.call)
 	l := ch.call.Legs[ch.FlowIdx-1]
 	if l.Open {
 		l.Open, l.Hangup = false, at
@@ -495,6 +520,7 @@ func (t *Tracker) closeLeg(ch *channel, at time.Time, status string) {
 	if l == nil {
 		return
 	}
+	t.touch(ch.call)
 	l.Open, l.Hangup = false, at
 	if l.Status == "" || l.Answer.IsZero() && status == "BUSY" {
 		l.Status = status
@@ -511,6 +537,7 @@ func (t *Tracker) hangup(ch *channel, at time.Time, cause int) {
 		return
 	}
 	ch.Hungup, ch.Cause = at, cause
+	t.touch(ch.call)
 	t.closeLeg(ch, at, statusFromCause(cause))
 	t.closeFlow(ch, at)
 	c := ch.call
@@ -597,6 +624,7 @@ func (t *Tracker) move(ch *channel, linkedid string, at time.Time, kind string) 
 	if old.Linkedid == linkedid {
 		return
 	}
+	t.touch(old)
 	t.closeLeg(ch, at, "")
 	t.closeFlow(ch, at)
 	ch.Former = append(ch.Former, old.Linkedid)
@@ -619,6 +647,7 @@ func (t *Tracker) finishIfDone(c *call) {
 		}
 	}
 	delete(t.calls, c.Linkedid)
+	t.touch(c)
 	for _, ch := range c.members {
 		if ch.call == c && !ch.Moved {
 			delete(t.chans, ch.Uniqueid)

@@ -1,18 +1,22 @@
 // Package cdrfeed runs the CDR engine in the daemon: it feeds the AMI event
-// stream to a cdr.Tracker, commits each finished call to the store in one
-// transaction with whatever must follow it, keeps a snapshot of the calls in
-// progress for the API, resynchronises after a reconnect or lost events, and
-// keeps the calls in progress across daemon restarts.
+// stream to a cdr.Tracker, keeps the live view of the calls in progress for
+// the API, commits each finished call to the store in one transaction with
+// whatever must follow it, resynchronises after a reconnect or lost events,
+// and keeps the calls in progress across daemon restarts.
+//
+// Cost: the event goroutine only parses and applies events; after each
+// burst of queued events it refreshes the live view and the saved state of
+// the calls that changed (never of every call), and hands finished calls to
+// the committer goroutine, which writes them in group commits.
 //
 // Metrics (namespace callctl, subsystem cdr): calls_finished_total,
 // commit_delay_seconds (from a call's last event to its commit),
-// commit_errors_total, resyncs_total, live_calls.
+// commit_errors_total, commits_pending, resyncs_total, live_calls,
+// ids_exhausted (1 while no record id can be reserved).
 package cdrfeed
 
 import (
 	"context"
-	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,27 +46,39 @@ type Config struct {
 // DefaultConfig has no rates.
 func DefaultConfig() Config { return Config{LiveSaveInterval: time.Second} }
 
+// idBlock is how many record ids one reservation takes.
+const idBlock = 256
+
+// maxBurst bounds the events applied between two refreshes of the live view.
+const maxBurst = 256
+
+// Options are the feed's optional parts.
+type Options struct {
+	// OnFinished runs inside the transaction that saves a finished call;
+	// an error rolls that call back, and it is tried again later (alone,
+	// so that it does not hold up other calls).
+	OnFinished func(tx *store.Tx, r *cdr.Record) error
+}
+
 // Feed is the running CDR engine.
 type Feed struct {
 	cfg     Config
 	ami     AMI
 	sub     *ami.Subscription
-	db      *store.DB
 	ids     *cdrstore.IDs
 	tracker *cdr.Tracker
+	view    *View
+	commits *committer
 	log     zerolog.Logger
 	m       *metrics
-	live    atomic.Pointer[[]cdr.LiveCall]
 
-	// OnFinished runs inside the transaction that saves a finished call;
-	// an error rolls the call back and it is retried. The webhook outbox
-	// hooks in here.
-	OnFinished func(tx *store.Tx, r *cdr.Record) error
+	changed []cdr.Changed // scratch of flush
+	records []cdr.Record  // finished calls of the current burst
 }
 
 // New subscribes to the AMI events at once (so that none is missed before
 // Run) and loads the calls that were in progress when the daemon stopped.
-func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger, reg prometheus.Registerer) (*Feed, error) {
+func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger, reg prometheus.Registerer, opts Options) (*Feed, error) {
 	rates, err := cdr.NewRateTable(cfg.Rates)
 	if err != nil {
 		return nil, err
@@ -70,79 +86,126 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	if cfg.LiveSaveInterval <= 0 {
 		cfg.LiveSaveInterval = time.Second
 	}
-	f := &Feed{cfg: cfg, ami: a, db: db, ids: cdrstore.NewIDs(db), log: log.With().Str("pkg", "cdr").Logger(), m: newMetrics(reg)}
+	f := &Feed{cfg: cfg, ami: a, ids: cdrstore.NewIDs(idBlock), view: newView(),
+		log: log.With().Str("pkg", "cdr").Logger(), m: newMetrics(reg)}
+	f.commits = newCommitter(db, f.ids, f.log, f.m, cfg.LiveSaveInterval)
+	f.commits.onSave = opts.OnFinished
 	f.tracker = cdr.NewTracker(cdr.Options{Directory: Directory{dir}, IDs: f.ids, Rates: rates})
+
+	// The first id block and the saved calls, before any event.
 	var state cdr.State
-	if err := db.View(func(tx *store.Tx) error {
+	var block [2]uint64
+	if err := db.Update(func(tx *store.Tx) error {
+		if block, err = f.ids.Reserve(tx); err != nil {
+			return err
+		}
 		state, err = cdrstore.LoadLive(tx)
 		return err
 	}); err != nil {
 		return nil, err
 	}
+	f.ids.Add(block)
+	f.commits.legacy = true
 	f.tracker.Restore(state)
 	if n := len(state.Calls); n > 0 {
 		f.log.Info().Int("calls", n).Msg("calls in progress when callctl stopped: resynchronising when Asterisk answers")
 	}
-	f.publish()
+	f.flush()
 	f.sub = a.Subscribe("cdr", 0)
+	if reg != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "callctl", Subsystem: "cdr", Name: "commits_pending",
+			Help: "Finished calls waiting to be saved."}, func() float64 { return float64(f.commits.pending()) }))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "callctl", Subsystem: "cdr", Name: "ids_exhausted",
+			Help: "1 while the CDR engine waits for record ids the store cannot reserve."}, func() float64 {
+			if f.ids.Waiting() {
+				return 1
+			}
+			return 0
+		}))
+	}
 	return f, nil
 }
 
-// Live returns the calls in progress (a snapshot; do not modify).
-func (f *Feed) Live() []cdr.LiveCall { return *f.live.Load() }
+// View is the live view of the calls in progress.
+func (f *Feed) View() *View { return f.view }
 
-func (f *Feed) publish() {
-	calls := f.tracker.Live()
-	f.live.Store(&calls)
-	f.m.live.Set(float64(len(calls)))
-}
+// Live returns the calls in progress (shared: do not modify).
+func (f *Feed) Live() []*cdr.LiveCall { return f.view.Calls() }
+
+// Healthy reports whether the engine can record calls: it is not waiting
+// for record ids, and no finished call has been waiting long for its commit.
+func (f *Feed) Healthy() bool { return !f.ids.Waiting() }
 
 // Run applies events until ctx ends, then commits what is pending and saves
-// the calls in progress.
+// the calls in progress. The error is the shutdown commit's.
 func (f *Feed) Run(ctx context.Context) error {
 	defer f.sub.Close()
-	var pending []cdr.Record
-	dirty, resync := false, false
+	cctx, stopCommits := context.WithCancel(context.Background())
+	commitDone := make(chan error, 1)
+	go func() { commitDone <- f.commits.run(cctx) }()
+
+	resync := false
 	tick := time.NewTicker(f.cfg.LiveSaveInterval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			f.commit(pending)
-			f.saveLive()
-			return nil
+			f.flush()
+			stopCommits()
+			return <-commitDone
 		case <-tick.C:
 			if resync {
-				resync = !f.resync(ctx, &pending)
-			}
-			pending = f.commit(pending)
-			if dirty {
-				f.saveLive()
-				dirty = false
+				resync = !f.resync(ctx)
+				f.flush()
 			}
 		case m := <-f.sub.C():
-			switch m.Event() {
-			case ami.EventConnected, ami.EventsLost:
-				if m.Event() == ami.EventsLost {
-					f.log.Warn().Str("count", m["Count"]).Msg("AMI events lost: resynchronising")
+			resync = f.handle(ctx, m, resync)
+		burst:
+			for i := 1; i < maxBurst; i++ {
+				select {
+				case m := <-f.sub.C():
+					resync = f.handle(ctx, m, resync)
+				default:
+					break burst
 				}
-				resync = !f.resync(ctx, &pending)
 			}
-			if e, ok := cdr.ParseAMI(m); ok {
-				pending = append(pending, f.tracker.Apply(&e)...)
-				dirty = true
-			}
-			if len(f.sub.C()) == 0 {
-				pending = f.commit(pending)
-				f.publish()
-			}
+			f.flush()
 		}
 	}
 }
 
+// handle applies one message; it returns whether a resync is still owed.
+func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
+	switch m.Event() {
+	case ami.EventConnected, ami.EventsLost:
+		if m.Event() == ami.EventsLost {
+			f.log.Warn().Str("count", m["Count"]).Msg("AMI events lost: resynchronising")
+		}
+		f.flush()
+		resync = !f.resync(ctx)
+	}
+	if e, ok := cdr.ParseAMI(m); ok {
+		f.records = append(f.records, f.tracker.Apply(&e)...)
+	}
+	return resync
+}
+
+// flush publishes what the events so far changed: the live view, the
+// finished calls and the saved state, to the committer.
+func (f *Feed) flush() {
+	f.changed = f.changed[:0]
+	f.tracker.TakeChanged(func(c cdr.Changed) { f.changed = append(f.changed, c) })
+	f.view.update(f.changed)
+	f.m.live.Set(float64(f.view.Len()))
+	f.commits.add(f.records, f.changed)
+	clear(f.records)
+	f.records = f.records[:0]
+	clear(f.changed)
+}
+
 // resync reconciles the tracker with Asterisk's channels; false means it
 // could not ask and must be tried again.
-func (f *Feed) resync(ctx context.Context, pending *[]cdr.Record) bool {
+func (f *Feed) resync(ctx context.Context) bool {
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	_, items, err := f.ami.List(lctx, ami.Action{Name: "CoreShowChannels"})
@@ -159,49 +222,8 @@ func (f *Feed) resync(ctx context.Context, pending *[]cdr.Record) bool {
 	if len(recs) > 0 || len(live) > 0 {
 		f.log.Info().Int("closed", len(recs)).Int("channels_up", len(live)).Msg("resynchronised with Asterisk")
 	}
-	*pending = append(*pending, recs...)
-	f.publish()
+	f.records = append(f.records, recs...)
 	return true
-}
-
-// commit saves finished calls in one transaction; what cannot be saved is
-// returned, to be tried again.
-func (f *Feed) commit(recs []cdr.Record) []cdr.Record {
-	if len(recs) == 0 {
-		return recs
-	}
-	err := f.db.Update(func(tx *store.Tx) error {
-		for i := range recs {
-			if err := cdrstore.Save(tx, &recs[i]); err != nil {
-				return err
-			}
-			if f.OnFinished != nil {
-				if err := f.OnFinished(tx, &recs[i]); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		f.m.commitErrors.Inc()
-		f.log.Error().Err(err).Int("calls", len(recs)).Msg("cannot save finished calls; keeping them to try again")
-		return recs
-	}
-	now := time.Now()
-	for _, r := range recs {
-		f.m.finished.Inc()
-		f.m.commitDelay.Observe(now.Sub(r.Hangup).Seconds())
-		f.log.Debug().Uint64("id", r.ID).Int("legs", len(r.Legs)).Msg("call saved")
-	}
-	return recs[:0]
-}
-
-func (f *Feed) saveLive() {
-	state := f.tracker.State()
-	if err := f.db.Update(func(tx *store.Tx) error { return cdrstore.SaveLive(tx, state) }); err != nil && !errors.Is(err, context.Canceled) {
-		f.log.Error().Err(err).Msg("cannot save the calls in progress")
-	}
 }
 
 // Directory adapts the PBX directory to the tracker.

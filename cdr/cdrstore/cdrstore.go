@@ -5,6 +5,7 @@
 package cdrstore
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -130,61 +131,139 @@ func List(tx *store.Tx, f Filter) ([]cdr.Record, error) {
 	return out, err
 }
 
+// liveKey is where callctl before per-call saving kept every call in
+// progress at once; LoadLive still reads it.
 var liveKey = []byte("state")
 
-// SaveLive stores the calls in progress.
-func SaveLive(tx *store.Tx, s cdr.State) error {
-	return tx.PutJSON(store.BucketLiveCalls, liveKey, s)
+// SaveLiveCall stores one call in progress under its linkedid; nil removes it.
+func SaveLiveCall(tx *store.Tx, linkedid string, s *cdr.CallState) error {
+	key := []byte("call/" + linkedid)
+	if s == nil {
+		return tx.Delete(store.BucketLiveCalls, key)
+	}
+	return tx.PutJSON(store.BucketLiveCalls, key, s)
 }
 
 // LoadLive returns the calls that were in progress when the daemon stopped.
 func LoadLive(tx *store.Tx) (cdr.State, error) {
 	var s cdr.State
-	_, err := tx.GetJSON(store.BucketLiveCalls, liveKey, &s)
+	if _, err := tx.GetJSON(store.BucketLiveCalls, liveKey, &s); err != nil {
+		return s, err
+	}
+	err := tx.Scan(store.BucketLiveCalls, []byte("call/"), []byte("call0"), func(k, v []byte) (bool, error) {
+		var cs cdr.CallState
+		if err := json.Unmarshal(v, &cs); err != nil {
+			return false, fmt.Errorf("cdrstore: live call %s: %w", k, err)
+		}
+		s.Add(cs)
+		return true, nil
+	})
 	return s, err
 }
 
-// IDs hands out record ids from the database's sequence, reserving them in
-// blocks so that most ids cost no write. Ids of a block not used before a
-// crash are skipped, never reused. Safe for concurrent use.
+// DropLegacyLive removes the all-calls-at-once key of older versions once
+// its calls are saved one by one.
+func DropLegacyLive(tx *store.Tx) error { return tx.Delete(store.BucketLiveCalls, liveKey) }
+
+// IDs hands out record ids (main and sub-records share one sequence) from
+// blocks reserved in the store's sequence. A block is reserved inside a
+// commit transaction (Reserve) and handed out only once that transaction
+// has committed (Add), so an id is never handed out twice, even across a
+// crash: ids of a block not used before a crash are skipped. When no
+// reserved id is left, NextID waits for the next block: a store that
+// cannot be written stops the allocation instead of inventing ids. Safe
+// for concurrent use.
 type IDs struct {
-	db        *store.DB
-	block     uint64
-	mu        sync.Mutex
-	next, end uint64
-	err       error
+	block uint64
+	// Wanted is signalled (without blocking) when a new block is needed.
+	Wanted chan struct{}
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	ranges  [][2]uint64 // reserved [first, end) not handed out yet
+	pending bool        // a block was asked for and not added yet
+	waiting bool        // NextID is waiting for a block
 }
 
-// NewIDs returns an id source over db.
-func NewIDs(db *store.DB) *IDs { return &IDs{db: db, block: 64} }
+// NewIDs returns an empty id source that reserves block ids at a time.
+func NewIDs(block uint64) *IDs {
+	s := &IDs{block: block, Wanted: make(chan struct{}, 1)}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
 
-// NextID returns the next id. If the database cannot be written it keeps
-// counting past the last reserved block, and Err reports why.
+// NextID returns the next id, waiting for a block if none is left.
 func (s *IDs) NextID() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.next == s.end {
-		var first uint64
-		err := s.db.Update(func(tx *store.Tx) error {
-			var err error
-			first, err = tx.ReserveIDs(store.BucketCDRs, s.block)
-			return err
-		})
-		if err != nil {
-			s.err = fmt.Errorf("cdrstore: reserving ids: %w", err)
-			s.end += s.block
-		} else {
-			s.next, s.end = first, first+s.block
-		}
+	for len(s.ranges) == 0 {
+		s.ask()
+		s.waiting = true
+		s.cond.Wait()
 	}
-	id := s.next
-	s.next++
+	s.waiting = false
+	r := &s.ranges[0]
+	id := r[0]
+	r[0]++
+	if r[0] == r[1] {
+		s.ranges = s.ranges[1:]
+	}
+	if s.left() < s.block/2 {
+		s.ask()
+	}
 	return id
 }
 
-// Err reports the last failure to reserve ids.
-func (s *IDs) Err() error {
+// Waiting reports whether NextID is blocked for want of ids (the store
+// cannot be written).
+func (s *IDs) Waiting() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.err
+	return s.waiting
+}
+
+func (s *IDs) left() uint64 {
+	var n uint64
+	for _, r := range s.ranges {
+		n += r[1] - r[0]
+	}
+	return n
+}
+
+// ask requests a block once (s.mu held).
+func (s *IDs) ask() {
+	if s.pending {
+		return
+	}
+	s.pending = true
+	select {
+	case s.Wanted <- struct{}{}:
+	default:
+	}
+}
+
+// Needed reports whether a block should be reserved now.
+func (s *IDs) Needed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// Reserve takes a block of the sequence inside tx. Hand the result to Add
+// once tx has committed, never before.
+func (s *IDs) Reserve(tx *store.Tx) ([2]uint64, error) {
+	first, err := tx.ReserveIDs(store.BucketCDRs, s.block)
+	if err != nil {
+		return [2]uint64{}, fmt.Errorf("cdrstore: reserving ids: %w", err)
+	}
+	return [2]uint64{first, first + s.block}, nil
+}
+
+// Add makes a committed block available.
+func (s *IDs) Add(r [2]uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ranges = append(s.ranges, r)
+	s.pending = false
+	s.cond.Broadcast()
 }

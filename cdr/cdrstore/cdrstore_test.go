@@ -3,6 +3,7 @@ package cdrstore_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -93,15 +94,53 @@ func equal(a, b []uint64) bool {
 	return true
 }
 
-func TestIDsAreUniqueAcrossReopen(t *testing.T) {
+// Ids are never handed out twice: not across a reopen (a crash), and not
+// when reserving a block fails (the failed reservation is rolled back and
+// its ids never handed out; the next one takes fresh ids).
+func TestIDsAreUniqueAcrossReopenAndFailures(t *testing.T) {
 	dir := t.TempDir()
 	seen := map[uint64]bool{}
-	for round := 0; round < 2; round++ {
+	failures := 0
+	for round := 0; round < 3; round++ {
 		db, err := store.Open(dir, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids := cdrstore.NewIDs(db)
+		ids := cdrstore.NewIDs(8)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { // the committer's part: reserve when asked, failing every other try
+			defer close(done)
+			attempt := 0
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ids.Wanted:
+				case <-time.After(5 * time.Millisecond):
+				}
+				if !ids.Needed() {
+					continue
+				}
+				attempt++
+				var block [2]uint64
+				err := db.Update(func(tx *store.Tx) error {
+					var err error
+					if block, err = ids.Reserve(tx); err != nil {
+						return err
+					}
+					if attempt%2 == 1 {
+						return errors.New("injected: the disk is full")
+					}
+					return nil
+				})
+				if err != nil {
+					failures++
+					continue
+				}
+				ids.Add(block)
+			}
+		}()
 		for i := 0; i < 100; i++ {
 			id := ids.NextID()
 			if seen[id] || id == 0 {
@@ -109,7 +148,12 @@ func TestIDsAreUniqueAcrossReopen(t *testing.T) {
 			}
 			seen[id] = true
 		}
+		close(stop)
+		<-done
 		db.Close()
+	}
+	if failures == 0 {
+		t.Fatal("no reservation failed: the test injected nothing")
 	}
 }
 

@@ -148,7 +148,7 @@ func (v *voipsunEnv) hangupAll(t *testing.T) {
 
 // waitLive waits until the CDR engine's live view satisfies cond (it
 // follows the AMI events, a moment after the phones see a call change).
-func (v *voipsunEnv) waitLive(t *testing.T, cond func([]cdr.LiveCall) bool) {
+func (v *voipsunEnv) waitLive(t *testing.T, cond func([]*cdr.LiveCall) bool) {
 	t.Helper()
 	if !testbed.Eventually(5*time.Second, func() bool { return cond(v.d.CDR().Live()) }) {
 		t.Fatalf("the live calls never became as expected: %+v", v.d.CDR().Live())
@@ -269,7 +269,7 @@ func TestVoIPSUNClickToCall(t *testing.T) {
 	}
 	ch1000 := v.channelOf(t, "PJSIP/1000", true)
 	v.channelOf(t, "PJSIP/carrier", true)
-	v.waitLive(t, func(c []cdr.LiveCall) bool {
+	v.waitLive(t, func(c []*cdr.LiveCall) bool {
 		return len(c) == 1 && len(c[0].Channels) == 2 && c[0].Channels[0].State == "Up" && c[0].Channels[1].State == "Up"
 	})
 
@@ -510,7 +510,7 @@ func TestVoIPSUNHangupAndSpying(t *testing.T) {
 	}
 	spy.Hangup(v.ctx)
 	// By channel name.
-	v.waitLive(t, func(calls []cdr.LiveCall) bool {
+	v.waitLive(t, func(calls []*cdr.LiveCall) bool {
 		for _, c := range calls {
 			for _, ch := range c.Channels {
 				if ch.Name == target {
