@@ -37,7 +37,7 @@ func TestAdminCommands(t *testing.T) {
 	if _, err := runCommand(t, db, "user add", `{"name":"root","password":"toor"}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := Authenticate(db, "api", "secret", "listcalls"); err != nil {
+	if err := Authenticate(context.Background(), db, Credentials{Name: "api", Password: "secret"}, "listcalls"); err != nil {
 		t.Fatalf("added user cannot authenticate: %v", err)
 	}
 

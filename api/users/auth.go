@@ -1,6 +1,7 @@
 package users
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -84,16 +85,25 @@ func NewAuthenticator(db *store.DB, ttl time.Duration) *Authenticator {
 	}
 }
 
+// Credentials are what a request presents.
+type Credentials struct {
+	Name, Password string
+	// ClientIP is the address the request came from (for throttling).
+	ClientIP string
+}
+
 // Authenticate checks that the user name exists, that password is its
 // password and that it may perform action, without caching. It returns
 // ErrUnauthorized if not (whichever check failed), nil if so, another error
 // if the database fails.
-func Authenticate(db *store.DB, name, password, action string) error {
-	return NewAuthenticator(db, 0).Check(name, password, action)
+func Authenticate(ctx context.Context, db *store.DB, c Credentials, action string) error {
+	return NewAuthenticator(db, 0).Check(ctx, c, action)
 }
 
-// Check is Authenticate with the cache (see Authenticator).
-func (a *Authenticator) Check(name, password, action string) error {
+// Check is Authenticate with the cache (see Authenticator). The wait for a
+// password check ends with ctx.
+func (a *Authenticator) Check(ctx context.Context, c Credentials, action string) error {
+	name, password := c.Name, c.Password
 	// Malformed input cannot match any user; answering it at once tells
 	// nothing about which users exist.
 	if checkName(name) != nil || checkPassword(password) != nil || !validAction(action) {

@@ -17,4 +17,12 @@ var (
 	// ErrInvalid is returned for a bad user name, password or action name
 	// (see Add for the rules); the wrapping error says which.
 	ErrInvalid = errors.New("users: invalid input")
+	// ErrBusy is returned by a check that could not get a turn at the
+	// password hashing (too many checks waiting): the request may be
+	// repeated later. Dialects answer it with HTTP 503.
+	ErrBusy = errors.New("users: too many password checks waiting")
+	// ErrThrottled is returned, without checking the password, while a
+	// client or a user name is backing off after failed logins. Dialects
+	// answer it with HTTP 429.
+	ErrThrottled = errors.New("users: too many failed logins; try again later")
 )

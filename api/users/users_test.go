@@ -1,6 +1,7 @@
 package users
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -112,7 +113,7 @@ func TestAddDuplicate(t *testing.T) {
 		t.Fatalf("Add duplicate = %v, want ErrExists", err)
 	}
 	// The first user is untouched.
-	if err := Authenticate(db, "bob", "one", "x"); err != nil {
+	if err := Authenticate(context.Background(), db, Credentials{Name: "bob", Password: "one"}, "x"); err != nil {
 		t.Fatalf("original password: %v", err)
 	}
 	// Names are case-sensitive: Bob is another user.
@@ -205,9 +206,15 @@ func TestAuthenticate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for i, check := range []func() error{
-				func() error { return Authenticate(db, tt.user, tt.password, tt.action) },
-				func() error { return auth.Check(tt.user, tt.password, tt.action) },
-				func() error { return auth.Check(tt.user, tt.password, tt.action) }, // cached
+				func() error {
+					return Authenticate(context.Background(), db, Credentials{Name: tt.user, Password: tt.password}, tt.action)
+				},
+				func() error {
+					return auth.Check(context.Background(), Credentials{Name: tt.user, Password: tt.password}, tt.action)
+				},
+				func() error {
+					return auth.Check(context.Background(), Credentials{Name: tt.user, Password: tt.password}, tt.action)
+				}, // cached
 			} {
 				err := check()
 				if tt.ok && err != nil {
@@ -243,7 +250,7 @@ func TestAuthenticatorCache(t *testing.T) {
 	expect := func(step, password, action string, wantErr error, wantCompares int64) {
 		t.Helper()
 		before := compares.Load()
-		err := a.Check("api", password, action)
+		err := a.Check(context.Background(), Credentials{Name: "api", Password: password}, action)
 		if err != wantErr { // exactly the sentinel, not wrapped
 			t.Fatalf("%s: Check = %v, want %v", step, err, wantErr)
 		}
@@ -291,7 +298,7 @@ func TestAuthenticatorUnknownUserCostsACompare(t *testing.T) {
 	db := storetest.New(t)
 	a, compares, _ := counting(db, time.Minute)
 	for i := range 3 {
-		if err := a.Check("ghost", "pw", "listcalls"); err != ErrUnauthorized {
+		if err := a.Check(context.Background(), Credentials{Name: "ghost", Password: "pw"}, "listcalls"); err != ErrUnauthorized {
 			t.Fatalf("Check = %v", err)
 		}
 		if got := compares.Load(); got != int64(i+1) {
@@ -308,7 +315,7 @@ func TestAuthenticatorNoCache(t *testing.T) {
 	mustAdd(t, db, "api", "secret", nil)
 	a, compares, _ := counting(db, 0)
 	for range 3 {
-		if err := a.Check("api", "secret", "x"); err != nil {
+		if err := a.Check(context.Background(), Credentials{Name: "api", Password: "secret"}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -326,7 +333,7 @@ func TestAuthenticatorCacheIsBounded(t *testing.T) {
 		mustAdd(t, db, u, "pw-"+u, nil)
 	}
 	for _, u := range users {
-		if err := a.Check(u, "pw-"+u, "x"); err != nil {
+		if err := a.Check(context.Background(), Credentials{Name: u, Password: "pw-" + u}, "x"); err != nil {
 			t.Fatal(err)
 		}
 		if n := a.cacheLen(); n > a.max {
@@ -335,7 +342,7 @@ func TestAuthenticatorCacheIsBounded(t *testing.T) {
 	}
 	// Everyone still authenticates, evicted or not.
 	for _, u := range users {
-		if err := a.Check(u, "pw-"+u, "x"); err != nil {
+		if err := a.Check(context.Background(), Credentials{Name: u, Password: "pw-" + u}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -343,7 +350,7 @@ func TestAuthenticatorCacheIsBounded(t *testing.T) {
 	*now = now.Add(2 * time.Minute)
 	before := compares.Load()
 	for _, u := range users[:4] {
-		if err := a.Check(u, "pw-"+u, "x"); err != nil {
+		if err := a.Check(context.Background(), Credentials{Name: u, Password: "pw-" + u}, "x"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -352,7 +359,7 @@ func TestAuthenticatorCacheIsBounded(t *testing.T) {
 	}
 	before = compares.Load()
 	for _, u := range users[:4] {
-		a.Check(u, "pw-"+u, "x")
+		a.Check(context.Background(), Credentials{Name: u, Password: "pw-" + u}, "x")
 	}
 	if got := compares.Load() - before; got != 0 {
 		t.Fatalf("4 fresh entries in a cache of 4: %d comparisons, want 0", got)
@@ -373,17 +380,17 @@ func TestAuthenticatorConcurrent(t *testing.T) {
 				var err error
 				switch {
 				case g == 0 && i%10 == 0:
-					if err = a.Check("api", "wrong", "listcalls"); err == ErrUnauthorized {
+					if err = a.Check(context.Background(), Credentials{Name: "api", Password: "wrong"}, "listcalls"); err == ErrUnauthorized {
 						err = nil
 					}
 				case g == 1 && i%10 == 0:
-					if err = a.Check("nobody", "secret", "listcalls"); err == ErrUnauthorized {
+					if err = a.Check(context.Background(), Credentials{Name: "nobody", Password: "secret"}, "listcalls"); err == ErrUnauthorized {
 						err = nil
 					}
 				case g%2 == 0:
-					err = a.Check("api", "secret", "listcalls")
+					err = a.Check(context.Background(), Credentials{Name: "api", Password: "secret"}, "listcalls")
 				default:
-					err = a.Check("other", "pw", "anything")
+					err = a.Check(context.Background(), Credentials{Name: "other", Password: "pw"}, "anything")
 				}
 				if err != nil {
 					errs <- err
@@ -400,12 +407,12 @@ func TestAuthenticatorConcurrent(t *testing.T) {
 				errs <- err
 				return
 			}
-			a.Check(name, "pw", "x")
+			a.Check(context.Background(), Credentials{Name: name, Password: "pw"}, "x")
 			if err := Delete(db, name); err != nil {
 				errs <- err
 				return
 			}
-			if err := a.Check(name, "pw", "x"); err != ErrUnauthorized {
+			if err := a.Check(context.Background(), Credentials{Name: name, Password: "pw"}, "x"); err != ErrUnauthorized {
 				errs <- errors.New("deleted user accepted")
 				return
 			}
@@ -427,7 +434,7 @@ func TestTiming(t *testing.T) {
 		const n = 20
 		start := time.Now()
 		for range n {
-			Authenticate(db, name, password, "listcalls")
+			Authenticate(context.Background(), db, Credentials{Name: name, Password: password}, "listcalls")
 		}
 		return time.Since(start) / n
 	}

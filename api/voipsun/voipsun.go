@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -51,7 +52,7 @@ type Core interface {
 
 // Authenticator checks a user's credentials and permission for an action.
 type Authenticator interface {
-	Check(name, password, action string) error
+	Check(ctx context.Context, c users.Credentials, action string) error
 }
 
 // Handler serves the dialect.
@@ -118,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ae := h.parse(w, r)
 	if ae == nil {
 		action = p.get("action")
-		res, ae = h.run(r.Context(), action, p)
+		res, ae = h.run(r.Context(), action, p, clientIP(r))
 	}
 	if ae != nil {
 		if ae.status >= 500 || ae.Errno == "130" {
@@ -152,20 +153,29 @@ func (h *Handler) parse(w http.ResponseWriter, r *http.Request) (params, *apiErr
 	return p, nil
 }
 
-func (h *Handler) run(ctx context.Context, action string, p params) (any, *apiError) {
+func (h *Handler) run(ctx context.Context, action string, p params, clientIP string) (any, *apiError) {
 	do, ok := actions[action]
 	if !ok {
 		return nil, errUnknownAction
 	}
 	// Every failure is errno 100, with no hint which check failed; a
 	// failure of the database is logged as well.
-	if err := h.auth.Check(p.get("username"), p.get("password"), action); err != nil {
+	if err := h.auth.Check(ctx, users.Credentials{Name: p.get("username"), Password: p.get("password"), ClientIP: clientIP}, action); err != nil {
 		if !errors.Is(err, users.ErrUnauthorized) {
 			h.log.Error().Err(err).Msg("checking credentials")
 		}
 		return nil, errUnauthorized
 	}
 	return do(h, ctx, p)
+}
+
+// clientIP is the request's peer address without the port.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -71,7 +71,8 @@ func (f *fakeCore) MoveRecord(_ context.Context, r callflow.MoveRecordRequest) e
 // fakeAuth accepts user "u" with password "p" for every action but "sipstatus".
 type fakeAuth struct{}
 
-func (fakeAuth) Check(name, password, action string) error {
+func (fakeAuth) Check(_ context.Context, c users.Credentials, action string) error {
+	name, password := c.Name, c.Password
 	if name == "u" && password == "p" && action != "sipstatus" {
 		return nil
 	}
@@ -241,7 +242,7 @@ func TestSIPStatusShape(t *testing.T) {
 
 type allowAll struct{}
 
-func (allowAll) Check(string, string, string) error { return nil }
+func (allowAll) Check(context.Context, users.Credentials, string) error { return nil }
 
 // queuestatus renders what Asterisk answered to QueueStatus on the test bed
 // (testdata/queuestatus-*.json) in the seed's shape.
