@@ -45,7 +45,11 @@ func run(out string, names []string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	client := ami.New(ami.DefaultConfig(), zerolog.New(os.Stderr).Level(zerolog.WarnLevel), nil)
+	// Record everything Asterisk emits (the AMI user without event filters),
+	// so that the fixtures also show what the filters leave out.
+	cfg := ami.DefaultConfig()
+	cfg.Username = "callctl-all"
+	client := ami.New(cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel), nil)
 	go client.Run(ctx)
 	for !client.Ready() {
 		time.Sleep(20 * time.Millisecond)
