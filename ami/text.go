@@ -1,7 +1,7 @@
-// Package amitext reads the text forms of AMI header values: Asterisk's C
-// escaping and its event timestamps. It is shared by ami and cdr, which may
-// not import each other.
-package amitext
+package ami
+
+// The text forms of AMI header values: Asterisk's C escaping and its event
+// timestamps.
 
 import (
 	"strconv"
@@ -33,9 +33,9 @@ func Unescape(s string) string {
 	return b.String()
 }
 
-// Timestamp reads a Timestamp header, "1795422803.111871" (seconds and
+// ParseTimestamp reads a Timestamp header, "1795422803.111871" (seconds and
 // microseconds), as timestampevents writes it; the zero time if malformed.
-func Timestamp(s string) time.Time {
+func ParseTimestamp(s string) time.Time {
 	sec, frac, _ := strings.Cut(s, ".")
 	secs, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil {

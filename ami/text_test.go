@@ -1,4 +1,4 @@
-package amitext
+package ami
 
 import (
 	"testing"
@@ -7,11 +7,11 @@ import (
 
 func TestTimestampRoundTrip(t *testing.T) {
 	ts := "1795422803.111871"
-	got := Timestamp(ts)
+	got := ParseTimestamp(ts)
 	if got.UnixMicro() != 1795422803111871 || FormatTimestamp(got) != ts {
 		t.Fatalf("got %v / %s", got, FormatTimestamp(got))
 	}
-	if !Timestamp("x.1").IsZero() || !Timestamp("").IsZero() {
+	if !ParseTimestamp("x.1").IsZero() || !ParseTimestamp("").IsZero() {
 		t.Fatal("malformed timestamps must give the zero time")
 	}
 	if FormatTimestamp(time.Unix(5, 7000)) != "5.000007" {

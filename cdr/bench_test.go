@@ -1,10 +1,14 @@
-package cdr
+package cdr_test
 
 import (
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/cdr/cdrfeed"
 )
 
 // allFixtureEvents is every recorded event, as AMI header maps.
@@ -21,9 +25,9 @@ func allFixtureEvents(b testing.TB) []map[string]string {
 
 // BenchmarkTrackerApply: parsed events through the tracker.
 func BenchmarkTrackerApply(b *testing.B) {
-	var events []Event
+	var events []cdr.Event
 	for _, m := range allFixtureEvents(b) {
-		if e, ok := ParseAMI(m); ok {
+		if e, ok := cdrfeed.ParseEvent(ami.Message(m)); ok {
 			events = append(events, e)
 		}
 	}
@@ -50,7 +54,7 @@ func BenchmarkParseAndApply(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		for _, m := range events {
-			if e, ok := ParseAMI(m); ok {
+			if e, ok := cdrfeed.ParseEvent(ami.Message(m)); ok {
 				tr.Apply(&e)
 			}
 		}
@@ -85,15 +89,15 @@ func BenchmarkLiveCallMemory(b *testing.B) {
 					}
 					mm[k] = v
 				}
-				if e, ok := ParseAMI(mm); ok {
+				if e, ok := cdrfeed.ParseEvent(ami.Message(mm)); ok {
 					tr.Apply(&e)
 				}
 			}
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		if len(tr.calls) != calls {
-			b.Fatalf("%d live calls, want %d", len(tr.calls), calls)
+		if len(tr.Live()) != calls {
+			b.Fatalf("%d live calls, want %d", len(tr.Live()), calls)
 		}
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/calls, "bytes/call")
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrtest"
 )
 
@@ -26,7 +25,7 @@ func TestAgreesWithAsterisksOwnCDR(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs := cdr.ReplayFixture(t, name)
+		recs := ReplayFixture(t, name)
 		for _, d := range cdrtest.KnownDifferences.Unexpected(name, cdrtest.Compare(recs, ast)) {
 			t.Errorf("%s: %s", name, d)
 		}
@@ -34,7 +33,7 @@ func TestAgreesWithAsterisksOwnCDR(t *testing.T) {
 }
 
 func TestSeedInboundExample(t *testing.T) {
-	recs := cdr.ReplayFixture(t, "ivr-queue")
+	recs := ReplayFixture(t, "ivr-queue")
 	if len(recs) != 1 {
 		t.Fatalf("%d records", len(recs))
 	}
@@ -44,8 +43,8 @@ func TestSeedInboundExample(t *testing.T) {
 }
 
 func TestScenarioSemantics(t *testing.T) {
-	for _, name := range cdr.FixtureNames(t) {
-		for _, d := range cdrtest.CheckScenario(name, cdr.ReplayFixture(t, name)) {
+	for _, name := range FixtureNames(t) {
+		for _, d := range cdrtest.CheckScenario(name, ReplayFixture(t, name)) {
 			t.Errorf("%s: %s", name, d)
 		}
 	}

@@ -1,4 +1,4 @@
-package cdr
+package cdr_test
 
 import (
 	"bufio"
@@ -8,18 +8,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/cdr/cdrfeed"
 )
 
 // testDirectory is the test bed's PBX: lines 1000–1009, the trunk carrier,
 // queues support (1) and sales (2).
 type testDirectory struct{}
 
-func (testDirectory) Line(ep string) (Line, bool) {
+func (testDirectory) Line(ep string) (cdr.Line, bool) {
 	if len(ep) == 4 && strings.HasPrefix(ep, "100") {
 		n := int(ep[3] - '0')
-		return Line{Number: ep, UserID: 100 + n, CostLocation: "CL-" + ep, UserNumber: "3612345" + ep}, true
+		return cdr.Line{Number: ep, UserID: 100 + n, CostLocation: "CL-" + ep, UserNumber: "3612345" + ep}, true
 	}
-	return Line{}, false
+	return cdr.Line{}, false
 }
 func (testDirectory) IsTrunk(ep string) bool { return ep == "carrier" }
 func (testDirectory) QueueID(q string) int {
@@ -30,12 +34,12 @@ type counter struct{ n uint64 }
 
 func (c *counter) NextID() uint64 { c.n++; return c.n }
 
-func newTestTracker(t testing.TB) *Tracker {
-	rates, err := NewRateTable([]Rate{{Prefix: "36", PerMinute: 0.06, Increment: 1}, {Prefix: "3630", PerMinute: 0.12, Increment: 60}})
+func newTestTracker(t testing.TB) *cdr.Tracker {
+	rates, err := cdr.NewRateTable([]cdr.Rate{{Prefix: "36", PerMinute: 0.06, Increment: 1}, {Prefix: "3630", PerMinute: 0.12, Increment: 60}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return NewTracker(Options{Directory: testDirectory{}, IDs: &counter{}, Rates: rates})
+	return cdr.NewTracker(cdr.Options{Directory: testDirectory{}, IDs: &counter{}, Rates: rates})
 }
 
 // loadFixture reads a recorded event log (test/record).
@@ -60,20 +64,20 @@ func loadFixture(t testing.TB, name string) []map[string]string {
 
 // replay feeds a fixture to tr the way the feed does: events in order, and
 // after a reconnect the CoreShowChannels answer that follows it to Resync.
-func replay(tr *Tracker, events []map[string]string) []Record {
-	var out []Record
+func replay(tr *cdr.Tracker, events []map[string]string) []cdr.Record {
+	var out []cdr.Record
 	for i := 0; i < len(events); i++ {
 		m := events[i]
 		if m["Event"] == "CallctlConnected" && i+1 < len(events) && isListItem(events[i+1]) {
 			at := parseTS(m["Timestamp"])
-			var live []ChannelSnapshot
+			var live []cdr.ChannelSnapshot
 			for i++; i < len(events) && events[i]["Event"] == "CoreShowChannel"; i++ {
-				live = append(live, ParseCoreShowChannel(events[i]))
+				live = append(live, cdrfeed.ParseChannel(events[i]))
 			}
 			out = append(out, tr.Resync(at, live)...)
 			continue
 		}
-		if e, ok := ParseAMI(m); ok {
+		if e, ok := cdrfeed.ParseEvent(ami.Message(m)); ok {
 			out = append(out, tr.Apply(&e)...)
 		}
 	}
@@ -85,8 +89,7 @@ func isListItem(m map[string]string) bool {
 }
 
 func parseTS(s string) time.Time {
-	e, _ := ParseAMI(map[string]string{"Event": "Hangup", "Timestamp": s})
-	return e.Time
+	return ami.ParseTimestamp(s)
 }
 
 func TestPrintFixtures(t *testing.T) {
@@ -134,7 +137,7 @@ func TestSummaryOfFixtures(t *testing.T) {
 
 // ReplayFixture replays testdata/<name>.jsonl on a test tracker (exported
 // for the package's external tests).
-func ReplayFixture(t testing.TB, name string) []Record {
+func ReplayFixture(t testing.TB, name string) []cdr.Record {
 	return replay(newTestTracker(t), loadFixture(t, name))
 }
 

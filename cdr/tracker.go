@@ -132,6 +132,28 @@ func NewTracker(opts Options) *Tracker {
 	return &Tracker{opts: opts, calls: map[string]*call{}, chans: map[string]*channel{}, local: map[string]*channel{}}
 }
 
+// keep copies a string taken from an event before the tracker keeps it: an
+// event's strings may share one buffer (the ami package reads each event
+// into one string), which a kept substring would hold for the whole call.
+func keep(s string) string { return strings.Clone(s) }
+
+// state returns Asterisk's channel state names without keeping the
+// event's copy of them.
+func state(s string) string {
+	if c, ok := channelStates[s]; ok {
+		return c
+	}
+	return keep(s)
+}
+
+var channelStates = map[string]string{}
+
+func init() {
+	for _, s := range []string{"Down", "Rsrvd", "OffHook", "Dialing", "Ring", "Ringing", "Up", "Busy", "Dialing Offhook", "Pre-ring", "Unknown"} {
+		channelStates[s] = s
+	}
+}
+
 // touch notes that c changed: its live view and its saved state are
 // refreshed by the next TakeChanged.
 func (t *Tracker) touch(c *call) {
@@ -175,7 +197,7 @@ func (t *Tracker) apply(e *Event) {
 	switch e.Name {
 	case "Newstate":
 		if ch != nil {
-			ch.State = e.State
+			ch.State = state(e.State)
 			if e.State == "Up" {
 				t.answered(ch, e.Time)
 			}
@@ -183,9 +205,11 @@ func (t *Tracker) apply(e *Event) {
 	case "NewCallerid", "NewConnectedLine":
 		if ch != nil {
 			if ch.CallerNum == "" {
-				ch.CallerNum = e.CallerNum
+				ch.CallerNum = keep(e.CallerNum)
 			}
-			ch.Connected = e.ConnectedNum
+			if ch.Connected != e.ConnectedNum {
+				ch.Connected = keep(e.ConnectedNum)
+			}
 		}
 	case "DialBegin":
 		t.dialBegin(ch, e)
@@ -193,7 +217,7 @@ func (t *Tracker) apply(e *Event) {
 		t.dialEnd(ch, e)
 	case "BridgeEnter":
 		if ch != nil {
-			ch.Bridge = e.Bridge
+			ch.Bridge = keep(e.Bridge)
 		}
 	case "BridgeLeave":
 		if ch != nil && ch.Bridge == e.Bridge {
@@ -219,7 +243,7 @@ func (t *Tracker) apply(e *Event) {
 		t.attendedTransfer(e)
 	case "QueueCallerJoin":
 		if ch != nil {
-			ch.Queue = e.Queue
+			ch.Queue = keep(e.Queue)
 			t.closeFlow(ch, e.Time)
 			if id := t.opts.Directory.QueueID(e.Queue); id != 0 && ch.call.Vars.CCCall == 0 {
 				ch.call.Vars.CCCall = id
@@ -236,7 +260,7 @@ func (t *Tracker) apply(e *Event) {
 		}
 	case "AgentComplete":
 		if ch != nil {
-			ch.call.ByAgent = e.Reason
+			ch.call.ByAgent = keep(e.Reason)
 		}
 	}
 }
@@ -246,8 +270,8 @@ func (t *Tracker) newChannel(e *Event) *channel {
 		return ch
 	}
 	ch := &channel{
-		Uniqueid: e.Uniqueid, Name: e.Channel, Linkedid: e.Linkedid, Created: e.Time,
-		State: e.State, CallerNum: e.CallerNum, Context: e.Context, Exten: e.Exten,
+		Uniqueid: keep(e.Uniqueid), Name: keep(e.Channel), Created: e.Time,
+		State: state(e.State), CallerNum: keep(e.CallerNum), Context: keep(e.Context), Exten: keep(e.Exten),
 	}
 	t.classify(ch)
 	t.chans[ch.Uniqueid] = ch
@@ -285,6 +309,7 @@ func (t *Tracker) classify(ch *channel) {
 func (t *Tracker) callFor(linkedid string, at time.Time) *call {
 	c := t.calls[linkedid]
 	if c == nil {
+		linkedid = keep(linkedid)
 		c = &call{ID: t.opts.IDs.NextID(), Linkedid: linkedid, Start: at}
 		t.calls[linkedid] = c
 	}
@@ -390,7 +415,7 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 		dest.DialedBy = caller.Uniqueid
 		t.closeFlow(caller, e.Time)
 	}
-	dest.DialString = e.DialString
+	dest.DialString = keep(e.DialString)
 	eff := t.effectiveCaller(caller)
 	switch dest.Kind {
 	case kindExtension:
@@ -465,14 +490,15 @@ func (t *Tracker) answered(ch *channel, at time.Time) {
 
 func (t *Tracker) varSet(ch *channel, e *Event) {
 	v := &ch.call.Vars
+	value := keep(e.Value)
 	switch e.Variable {
 	case "CALLCTL_FLOW_EXTEN":
 		if v.FlowExten == "" {
-			v.FlowExten = e.Value
+			v.FlowExten = value
 		}
 		if ch.FlowIdx == 0 {
 			l := t.newLeg(ch.call, KindFlow, nil, ch, e.Time)
-			l.Exten = e.Value
+			l.Exten = value
 			l.Dst = ch.Exten
 			if o := ch.call.origin(); o != nil {
 				l.Dst = o.Exten
@@ -480,22 +506,22 @@ func (t *Tracker) varSet(ch *channel, e *Event) {
 			ch.FlowIdx = len(ch.call.Legs)
 		}
 	case "CALLCTL_IVR_DIGITS":
-		v.IVRDigits = e.Value
+		v.IVRDigits = value
 		if ch.FlowIdx > 0 {
-			ch.call.Legs[ch.FlowIdx-1].IVRDigits = e.Value
+			ch.call.Legs[ch.FlowIdx-1].IVRDigits = value
 		}
 	case "CALLCTL_TAGS":
-		v.Tags = e.Value
+		v.Tags = value
 	case "CALLCTL_CC_CALL":
-		v.CCCall, _ = strconv.Atoi(e.Value)
+		v.CCCall, _ = strconv.Atoi(value)
 	case "CALLCTL_PINCODE":
-		v.Pincode = e.Value
+		v.Pincode = value
 	case "CALLCTL_CUSTOMCDR1", "CALLCTL_CUSTOMCDR2", "CALLCTL_CUSTOMCDR3", "CALLCTL_CUSTOMCDR4":
-		v.CustomCDR[e.Variable[len(e.Variable)-1]-'1'] = e.Value
+		v.CustomCDR[e.Variable[len(e.Variable)-1]-'1'] = value
 	case "MIXMONITOR_FILENAME", "CALLCTL_RECORDING":
-		ch.Recording = e.Value
+		ch.Recording = value
 		if v.Recording == "" {
-			v.Recording = e.Value
+			v.Recording = value
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package cdr
+package cdr_test
 
 import (
 	"bytes"
