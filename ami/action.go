@@ -116,7 +116,7 @@ func (c *Client) sender(ctx context.Context, lib *amigo.Amigo) {
 func (c *Client) send(ctx context.Context, lib *amigo.Amigo, msg map[string]string) error {
 	for {
 		_, err := lib.Action(msg)
-		if err == nil || !c.Connected() {
+		if err == nil || !c.actionsUp() {
 			return err
 		}
 		select {

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/callctl/callctl/internal/amitext"
 	"github.com/callctl/callctl/internal/fanout"
 	"github.com/ivahaev/amigo"
 	"github.com/rs/zerolog"
@@ -41,12 +40,14 @@ type Client struct {
 	nextID   atomic.Uint64
 	started  atomic.Bool
 
-	mu         sync.Mutex
-	connected  bool
-	responsive bool // the last keepalive ping was answered
-	sessions   int
-	waiters    map[string]*waiter
-	lastError  string
+	mu            sync.Mutex
+	connected     bool // the library's session, for actions
+	eventsUp      bool // the event session (events.go)
+	eventSessions int
+	responsive    bool // the last keepalive ping was answered
+	sessions      int
+	waiters       map[string]*waiter
+	lastError     string
 
 	hub *fanout.Hub[Message]
 }
@@ -110,6 +111,7 @@ func (c *Client) Run(ctx context.Context) error {
 
 	go c.sender(ctx, lib)
 	go c.keepalive(ctx)
+	go c.runEvents(ctx)
 	c.pump(ctx)
 	return nil
 }
@@ -125,7 +127,7 @@ func (c *Client) keepalive(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if !c.Connected() {
+		if !c.actionsUp() {
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, c.cfg.PingInterval)
@@ -144,18 +146,25 @@ func (c *Client) keepalive(ctx context.Context) {
 	}
 }
 
-// Connected reports whether the AMI session is up.
+// Connected reports whether both AMI sessions (actions, events) are up.
 func (c *Client) Connected() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.connected
+	return c.connected && c.eventsUp
 }
 
-// Ready reports whether the session is up and Asterisk answers pings.
+// Ready reports whether the sessions are up and Asterisk answers pings.
 func (c *Client) Ready() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.connected && c.responsive
+	return c.connected && c.eventsUp && c.responsive
+}
+
+// actionsUp reports whether the library's session (for actions) is up.
+func (c *Client) actionsUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connected
 }
 
 // notice forwards a library notice without blocking the library's goroutine.
@@ -188,15 +197,25 @@ func (c *Client) pump(ctx context.Context) {
 }
 
 func (c *Client) handle(raw map[string]string) {
+	if raw["#"] == "0" { // the library's message counter: a new connection
+		c.setConnected(true, "")
+	}
+	// Only answers to actions are wanted here: responses, list items and
+	// an OriginateResponse, all with our ActionID. Other events are read,
+	// and delivered, by the event session.
+	_, response := raw["Response"]
+	id := raw["ActionID"]
+	if id == "" || !response && raw["Event"] == "" {
+		return
+	}
+	w := c.waiter(id)
+	if w == nil {
+		return
+	}
 	m := make(Message, len(raw))
-	newSession := false
 	truncated := false
 	for k, v := range raw {
-		switch k {
-		case "#": // the library's message counter, 0 on a new connection
-			newSession = v == "0"
-			continue
-		case "TimeReceived":
+		if k == "#" || k == "TimeReceived" {
 			continue
 		}
 		if len(k)+2+len(v) >= libraryLineLimit {
@@ -204,38 +223,18 @@ func (c *Client) handle(raw map[string]string) {
 		}
 		m[k] = v
 	}
-	if newSession {
-		c.setConnected(true, "")
-	}
 	if truncated {
 		m[HeaderTruncated] = "1"
 		c.metrics.truncated.Inc()
-		c.log.Warn().Str("event", m.Event()).Msg("AMI line longer than 4096 bytes was cut; event flagged")
+		c.log.Warn().Str("action", id).Msg("AMI line longer than 4096 bytes was cut by the library; answer flagged")
 	}
-	if m.IsResponse() {
-		if w := c.waiter(m["ActionID"]); w != nil {
-			c.deliver(w, m)
-		}
-		return
-	}
-	if m.Event() == "" {
-		return
-	}
-	c.metrics.eventsReceived.Inc()
-	if id := m["ActionID"]; id != "" {
-		if w := c.waiter(id); w != nil {
-			c.deliver(w, m)
-		}
-		if strings.HasPrefix(id, listIDPrefix) {
-			return // a list item: only its collector wants it
-		}
-	}
-	c.hub.Publish(m)
+	c.deliver(w, m)
 }
 
 func (c *Client) handleNotice(n control) {
 	if n.connect {
 		c.setConnected(true, "")
+		go c.eventsOff()
 		return
 	}
 	switch {
@@ -267,9 +266,6 @@ func (c *Client) setConnected(up bool, reason string) {
 	if up {
 		c.sessions++
 		c.responsive = true
-		if c.sessions > 1 {
-			c.metrics.reconnects.Inc()
-		}
 		c.lastError = ""
 	} else {
 		for id, w := range c.waiters {
@@ -277,25 +273,31 @@ func (c *Client) setConnected(up bool, reason string) {
 			delete(c.waiters, id)
 		}
 	}
+	both := c.connected && c.eventsUp
 	c.mu.Unlock()
 
-	ev := Message{"Event": EventDisconnected, "Timestamp": timestamp(time.Now()), "Reason": reason}
-	if up {
-		c.metrics.connected.Set(1)
+	c.metrics.connected.Set(boolGauge(both))
+	switch {
+	case up:
 		c.log.Info().Str("addr", c.cfg.Addr).Msg("AMI session up")
-		ev = Message{"Event": EventConnected, "Timestamp": timestamp(time.Now())}
-	} else {
-		c.metrics.connected.Set(0)
-		if reason == stopped {
-			c.log.Info().Msg("AMI session closed")
-		} else {
-			c.log.Warn().Str("reason", reason).Msg("AMI session down")
-		}
+	case reason == stopped:
+		c.log.Info().Msg("AMI session closed")
+	default:
+		c.log.Warn().Str("reason", reason).Msg("AMI session down")
 	}
 	for _, w := range lost {
 		w.fail(ErrUnknownOutcome)
 	}
-	c.hub.Publish(ev)
 }
 
-func timestamp(t time.Time) string { return amitext.FormatTimestamp(t) }
+// eventsOff asks Asterisk to send the library's session no events: the
+// event session reads them.
+func (c *Client) eventsOff() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Action(ctx, Action{Name: "Events", Headers: map[string]string{"EventMask": "off"}}); err != nil {
+		c.log.Warn().Err(err).Msg("cannot turn events off on the action session (events that reach it are ignored)")
+	}
+}
+
+func timestamp(t time.Time) string { return FormatTimestamp(t) }

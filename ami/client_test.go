@@ -200,9 +200,10 @@ func TestLongLineIsFlagged(t *testing.T) {
 	f := newFakeAMI(t)
 	c, m := startClient(t, f, 0)
 	sub := c.Subscribe("test", 0)
-	// A VarSet whose value is longer than the library's 4,096-byte line
-	// buffer, as a long caller name or a long customCDR value would make.
-	long := "Event: VarSet\r\nPrivilege: dialplan,all\r\nChannel: PJSIP/1000-00000001\r\nUniqueid: 1795420334.4\r\nLinkedid: 1795420334.4\r\nVariable: CALLCTL_CUSTOMCDR1\r\nValue: " + strings.Repeat("x", 5000) + "\r\n\r\n"
+	// A VarSet whose value is longer than the event reader's 64 KiB line
+	// limit. (Lines up to that size, longer than the library's 4,096-byte
+	// buffer, come through whole: see TestLongEventsArriveWhole.)
+	long := "Event: VarSet\r\nPrivilege: dialplan,all\r\nChannel: PJSIP/1000-00000001\r\nUniqueid: 1795420334.4\r\nLinkedid: 1795420334.4\r\nVariable: CALLCTL_CUSTOMCDR1\r\nValue: " + strings.Repeat("x", 70000) + "\r\n\r\n"
 	f.write(long + f.events[0])
 	var got Message
 	for got == nil || strings.HasPrefix(got.Event(), "Callctl") {
@@ -236,6 +237,7 @@ func TestReconnectIsInTheStream(t *testing.T) {
 	if seen[0] != EventDisconnected || seen[1] != EventConnected {
 		t.Fatalf("got %v, want Disconnected then Connected", seen)
 	}
+	waitFor(t, "ready again", c.Ready)
 	if _, _, err := c.List(ctxTimeout(t, 5*time.Second), Action{Name: "CoreShowChannels"}); err != nil {
 		t.Fatalf("action after reconnect: %v", err)
 	}
@@ -259,5 +261,25 @@ func TestUnansweredPingsMakeTheSessionUnready(t *testing.T) {
 	waitFor(t, "not ready", func() bool { return !c.Ready() })
 	if !c.Connected() {
 		t.Fatal("the session itself is still up")
+	}
+}
+
+// An event with a line longer than the library's 4 KiB buffer (a long
+// customCDR value) arrives whole on the event session.
+func TestLongEventsArriveWhole(t *testing.T) {
+	f := newFakeAMI(t)
+	c, m := startClient(t, f, 0)
+	sub := c.Subscribe("test", 0)
+	value := strings.Repeat("y", 5000)
+	f.write("Event: VarSet\r\nChannel: PJSIP/1000-00000001\r\nUniqueid: 1795420334.4\r\nVariable: CALLCTL_CUSTOMCDR1\r\nValue: " + value + "\r\n\r\n")
+	var got Message
+	for got == nil || strings.HasPrefix(got.Event(), "Callctl") || got.Event() == "FullyBooted" {
+		got = nextEvent(t, sub)
+	}
+	if got["Value"] != value || got[HeaderTruncated] != "" || got["Uniqueid"] != "1795420334.4" {
+		t.Fatalf("event damaged: %d bytes of value, truncated %q", len(got["Value"]), got[HeaderTruncated])
+	}
+	if testutil.ToFloat64(m.truncated) != 0 {
+		t.Error("counted as truncated")
 	}
 }

@@ -134,8 +134,8 @@ func (f *fakeAMI) session(c net.Conn) {
 		case "Login":
 			send("Response: Success\r\nMessage: Authentication accepted\r\n\r\n" + string(f.greet))
 			continue
-		case "Ping":
-			send(strings.Replace(f.answers["Ping"][0], "ActionID: rec-Ping", "ActionID: "+id, 1))
+		case "Ping", "Events":
+			send(strings.Replace(f.answers[action][0], "ActionID: rec-"+action, "ActionID: "+id, 1))
 			continue
 		}
 		f.mu.Lock()

@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-
-	"github.com/callctl/callctl/internal/amitext"
 )
 
 // Message is one AMI message, an event or a response: header name → value,
@@ -180,7 +178,3 @@ func validVariableName(n string) bool {
 	}
 	return true
 }
-
-// Unescape reverses the C escaping Asterisk applies to some event values
-// (VarSet's Value, CallerIDName, ConnectedLineName, ChanVariable values).
-func Unescape(s string) string { return amitext.Unescape(s) }
