@@ -184,7 +184,7 @@ func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 		f.flush()
 		resync = !f.resync(ctx)
 	}
-	if e, ok := cdr.ParseAMI(m); ok {
+	if e, ok := ParseEvent(m); ok {
 		f.records = append(f.records, f.tracker.Apply(&e)...)
 	}
 	return resync
@@ -215,7 +215,7 @@ func (f *Feed) resync(ctx context.Context) bool {
 	}
 	live := make([]cdr.ChannelSnapshot, len(items))
 	for i, it := range items {
-		live[i] = cdr.ParseCoreShowChannel(it)
+		live[i] = ParseChannel(it)
 	}
 	recs := f.tracker.Resync(time.Now(), live)
 	f.m.resyncs.Inc()
@@ -259,7 +259,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		resyncs: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "callctl", Subsystem: "cdr", Name: "resyncs_total",
 			Help: "Resynchronisations with Asterisk's channel list."}),
 		commitDelay: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "callctl", Subsystem: "cdr", Name: "commit_delay_seconds",
-			Help: "Time from a call's last event to its commit.", Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}),
+			Help: "Time from a call's last event to its commit.", Buckets: []float64{.0005, .001, .002, .003, .004, .005, .0075, .01, .015, .02, .03, .05, .1, .25, .5, 1}}),
 		live: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "callctl", Subsystem: "cdr", Name: "live_calls",
 			Help: "Calls in progress."}),
 	}
