@@ -30,7 +30,7 @@ unit:
 ## (the test bed is one Asterisk: concurrent runs on one machine wait for each other)
 TESTBED_LOCK ?= /tmp/callctl-testbed.lock
 integration: testbed-up
-	flock $(TESTBED_LOCK) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./test/...
+	flock -o $(TESTBED_LOCK) $(GO) test -race -count=1 -p 1 -tags integration -timeout 30m ./test/...
 
 testbed-up:
 	bash test/asterisk/up.sh
@@ -52,4 +52,4 @@ bench:
 
 ## load: listcalls latency with 100 calls up at 500 req/s, click-to-call throughput (reports, no assertions)
 load: testbed-up
-	flock $(TESTBED_LOCK) $(GO) test -count=1 -tags load -v -timeout 15m ./test/load/
+	flock -o $(TESTBED_LOCK) $(GO) test -count=1 -tags load -v -timeout 15m ./test/load/

@@ -1,0 +1,554 @@
+// Command cps places calls through the test bed at a fixed rate with sipp
+// and reports what callctl cost the PBX host and whether it kept every
+// call (`make load-cps`):
+//
+//	go run ./test/load/cps [-calls 1000] [-rate 50] [-talk 10s] [-callctl=false]
+//
+// sipp plays line 1000 calling an outside number (test/load/cps/uac.xml,
+// digest auth); Asterisk sends each call to the carrier trunk, where a sipp
+// UAS answers. callctl runs as its own process (the binary built from this
+// tree, the test bed's defaults and a fresh data directory), so its CPU and
+// memory are the daemon's alone. With -callctl=false the same calls run
+// without callctl, to compare Asterisk alone.
+//
+// It prints, from one run: calls ok/failed (sipp), CDRs recorded vs calls
+// (missing, duplicate), AMI events dropped, callctl and Asterisk CPU seconds
+// and their ratio, callctl's peak RSS and RSS per live call, and the commit
+// delay from callctl's histogram. Bounded: every wait has a deadline.
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/daemon"
+	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/store"
+	"github.com/callctl/callctl/test/testbed"
+)
+
+func main() {
+	calls := flag.Int("calls", 1000, "calls to place")
+	rate := flag.Float64("rate", 50, "calls per second")
+	talk := flag.Duration("talk", 10*time.Second, "how long each call is up")
+	withCallctl := flag.Bool("callctl", true, "run callctl beside Asterisk")
+	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
+	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
+	flag.Parse()
+	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
+		fmt.Fprintln(os.Stderr, "cps:", err)
+		os.Exit(1)
+	}
+}
+
+// perfOut, when set, is where perf records callctl's profile.
+var perfOut string
+
+type result struct {
+	ok, failed, retrans     int
+	callctlCPU, asteriskCPU float64
+	peakRSS, baseRSS        int64 // KiB
+	peakLive                int
+	switches                int64 // callctl's context switches
+	records, dupes          int
+	dropped, truncated      float64
+	delays                  histogram
+}
+
+func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext string) error {
+	if err := testbed.Up(); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "callctl-cps-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	astPID, err := asteriskPID()
+	if err != nil {
+		return err
+	}
+	here, err := sourceDir()
+	if err != nil {
+		return err
+	}
+
+	var d *daemonProc
+	if withCallctl {
+		if d, err = startDaemon(work); err != nil {
+			return err
+		}
+		defer d.stop()
+	}
+	uas, err := startUAS(work, talk, calls, rate)
+	if err != nil {
+		return err
+	}
+	defer uas.Process.Kill()
+
+	var res result
+	astStart := cpuSeconds(astPID)
+	var ctlStart float64
+	if d != nil {
+		ctlStart = cpuSeconds(d.cmd.Process.Pid)
+		res.switches = -contextSwitches(d.cmd.Process.Pid)
+		res.baseRSS = rss(d.cmd.Process.Pid, "VmRSS")
+	}
+	started := time.Now()
+	var perf *exec.Cmd
+	if perfOut != "" && d != nil {
+		perf = exec.Command("perf", "record", "-F", "499", "-g", "-p", strconv.Itoa(d.cmd.Process.Pid), "-o", perfOut)
+		perf.Stdout, perf.Stderr = os.Stderr, os.Stderr
+		if err := perf.Start(); err != nil {
+			return fmt.Errorf("perf: %w", err)
+		}
+	}
+
+	// Sample live calls while sipp runs.
+	stopSampling := make(chan struct{})
+	sampled := make(chan int)
+	go func() {
+		peak := 0
+		t := time.NewTicker(5 * time.Second) // a scrape costs callctl CPU too: not too often
+		defer t.Stop()
+		for {
+			select {
+			case <-stopSampling:
+				sampled <- peak
+				return
+			case <-t.C:
+				if d != nil {
+					if m, err := d.metrics(); err == nil {
+						peak = max(peak, int(m["callctl_cdr_live_calls"]))
+					}
+				}
+			}
+		}
+	}()
+
+	stat := filepath.Join(work, "uac-stat.csv")
+	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
+	uac := exec.Command("sipp", "127.0.0.1:5060", "-sf", filepath.Join(here, "uac.xml"),
+		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw"+ext,
+		"-i", "127.0.0.1", "-p", "5170", "-mp", "26600",
+		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
+		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
+		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
+		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, "uac-errors.log"), "-nostdin")
+	uac.Dir = work
+	uacOut, _ := os.Create(filepath.Join(work, "uac.out"))
+	uac.Stdout, uac.Stderr = uacOut, uacOut
+	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v)\n", calls, rate, talk, withCallctl)
+	uacErr := uac.Run()
+	uacOut.Close()
+	res.ok, res.failed, res.retrans = sippCounts(stat)
+	if res.failed > 0 {
+		b, _ := os.ReadFile(filepath.Join(work, "uac-errors.log"))
+		fmt.Fprintf(os.Stderr, "sipp's errors:\n%s\n", head(string(b), 1500))
+	}
+	if uacErr != nil && res.ok+res.failed == 0 {
+		out, _ := os.ReadFile(filepath.Join(work, "uac.out"))
+		return fmt.Errorf("sipp: %v\n%s", uacErr, tail(string(out), 2000))
+	}
+
+	// Let the last calls end and be committed.
+	if d != nil {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			m, err := d.metrics()
+			if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	} else {
+		time.Sleep(2 * time.Second)
+	}
+	close(stopSampling)
+	res.peakLive = <-sampled
+	if perf != nil {
+		perf.Process.Signal(os.Interrupt)
+		perf.Wait()
+	}
+	res.asteriskCPU = cpuSeconds(astPID) - astStart
+	elapsed := time.Since(started)
+	if d != nil {
+		pid := d.cmd.Process.Pid
+		res.callctlCPU = cpuSeconds(pid) - ctlStart
+		res.switches += contextSwitches(pid)
+		res.peakRSS = rss(pid, "VmHWM")
+		m, err := d.metrics()
+		if err != nil {
+			return err
+		}
+		res.dropped = m["callctl_ami_events_dropped_total"]
+		res.truncated = m["callctl_ami_truncated_events_total"]
+		res.delays = d.histogram("callctl_cdr_commit_delay_seconds")
+		d.stop()
+		if res.records, res.dupes, err = countRecords(d.dataDir, started.Add(-time.Second)); err != nil {
+			return err
+		}
+	}
+	report(res, calls, rate, talk, elapsed, withCallctl)
+	return nil
+}
+
+func report(r result, calls int, rate float64, talk, elapsed time.Duration, withCallctl bool) {
+	fmt.Printf("calls placed      %d at %g/s, %v talk (run %v)\n", calls, rate, talk, elapsed.Round(time.Second))
+	fmt.Printf("calls ok/failed   %d / %d (sipp retransmissions %d)\n", r.ok, r.failed, r.retrans)
+	fmt.Printf("Asterisk CPU      %.2f s\n", r.asteriskCPU)
+	if !withCallctl {
+		return
+	}
+	missing := r.ok + r.failed - r.records
+	fmt.Printf("CDRs recorded     %d (missing %d, duplicate %d)\n", r.records, missing, r.dupes)
+	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
+	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
+	perCall := 0.0
+	if r.peakLive > 0 {
+		perCall = float64(r.peakRSS-r.baseRSS) / float64(r.peakLive)
+	}
+	fmt.Printf("callctl RSS       peak %.1f MiB (start %.1f MiB), %d calls up at most, %.1f KiB per live call\n",
+		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
+	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
+		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
+}
+
+// daemonProc is callctl running as its own process.
+type daemonProc struct {
+	cmd     *exec.Cmd
+	url     string
+	dataDir string
+	done    chan struct{}
+}
+
+func startDaemon(work string) (*daemonProc, error) {
+	bin := filepath.Join(work, "callctl")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/callctl")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("building callctl: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	d := &daemonProc{url: "http://127.0.0.1:" + port, dataDir: filepath.Join(work, "data"), done: make(chan struct{})}
+	// The test bed's defaults, and the load test's line 1010.
+	cfg := daemon.DefaultConfig()
+	cfg.DataDir, cfg.HTTP.Listen = d.dataDir, "127.0.0.1:"+port
+	cfg.Log.Level, cfg.Log.Format = "warn", "json"
+	cfg.Recording.HostPrefix = testbed.Root()
+	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
+	y, err := yaml.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(work, "callctl.yaml")
+	if err := os.WriteFile(cfgPath, y, 0o600); err != nil {
+		return nil, err
+	}
+	d.cmd = exec.Command(bin, "serve", "--config", cfgPath)
+	logf, err := os.Create(filepath.Join(work, "callctl.log"))
+	if err != nil {
+		return nil, err
+	}
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	if err := d.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { d.cmd.Wait(); logf.Close(); close(d.done) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(d.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return d, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			d.stop()
+			return nil, fmt.Errorf("callctl did not become ready (log: %s)", logf.Name())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (d *daemonProc) stop() {
+	select {
+	case <-d.done:
+		return
+	default:
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(15 * time.Second):
+		d.cmd.Process.Kill()
+		<-d.done
+	}
+}
+
+// metrics reads the daemon's plain (unlabelled) metric samples.
+func (d *daemonProc) metrics() (map[string]float64, error) {
+	lines, err := d.metricLines()
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]float64{}
+	for _, l := range lines {
+		name, val, ok := strings.Cut(l, " ")
+		if ok && !strings.Contains(name, "{") {
+			m[name], _ = strconv.ParseFloat(val, 64)
+		}
+	}
+	return m, nil
+}
+
+// plainHTTP asks for uncompressed answers: gzip would cost callctl CPU the
+// measurement adds.
+var plainHTTP = &http.Client{Transport: &http.Transport{DisableCompression: true}, Timeout: 10 * time.Second}
+
+func (d *daemonProc) metricLines() ([]string, error) {
+	resp, err := plainHTTP.Get(d.url + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out []string
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if l := sc.Text(); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out, sc.Err()
+}
+
+// histogram is a Prometheus histogram's cumulative buckets.
+type histogram struct {
+	bounds []float64
+	counts []float64
+	count  float64
+}
+
+func (d *daemonProc) histogram(name string) histogram {
+	var h histogram
+	lines, _ := d.metricLines()
+	for _, l := range lines {
+		rest, ok := strings.CutPrefix(l, name+`_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, val, _ := strings.Cut(rest, `"} `)
+		b, err := strconv.ParseFloat(le, 64)
+		if err != nil {
+			b = math.Inf(1)
+		}
+		c, _ := strconv.ParseFloat(val, 64)
+		h.bounds, h.counts = append(h.bounds, b), append(h.counts, c)
+		h.count = c
+	}
+	return h
+}
+
+// quantile returns the upper bound of the bucket holding quantile q.
+func (h histogram) quantile(q float64) string {
+	if h.count == 0 {
+		return "-"
+	}
+	want := q * h.count
+	for i, c := range h.counts {
+		if c >= want && c > 0 {
+			if math.IsInf(h.bounds[i], 1) {
+				return "+Inf"
+			}
+			return (time.Duration(h.bounds[i] * float64(time.Second))).String()
+		}
+	}
+	return "+Inf"
+}
+
+// startUAS runs the carrier: sipp's built-in UAS on the trunk's address.
+func startUAS(work string, talk time.Duration, calls int, rate float64) (*exec.Cmd, error) {
+	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 120*time.Second
+	uas := exec.Command("sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", "5090", "-mp", "26700",
+		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-nostdin")
+	uas.Dir = work
+	out, err := os.Create(filepath.Join(work, "uas.out"))
+	if err != nil {
+		return nil, err
+	}
+	uas.Stdout, uas.Stderr = out, out
+	if err := uas.Start(); err != nil {
+		return nil, fmt.Errorf("sipp uas: %w", err)
+	}
+	go func() { uas.Wait(); out.Close() }()
+	time.Sleep(300 * time.Millisecond)
+	return uas, nil
+}
+
+// sippCounts reads the last line of sipp's statistics file.
+func sippCounts(path string) (ok, failed, retrans int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, 0
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma = ';'
+	r.FieldsPerRecord = -1
+	rows, _ := r.ReadAll()
+	if len(rows) < 2 {
+		return 0, 0, 0
+	}
+	head, last := rows[0], rows[len(rows)-1]
+	get := func(name string) int {
+		for i, h := range head {
+			if h == name && i < len(last) {
+				n, _ := strconv.Atoi(last[i])
+				return n
+			}
+		}
+		return 0
+	}
+	return get("SuccessfulCall(C)"), get("FailedCall(C)"), get("Retransmissions(C)")
+}
+
+// countRecords reads the stopped daemon's store: records that started
+// after since, and how many share a linkedid with another.
+func countRecords(dataDir string, since time.Time) (n, dupes int, err error) {
+	db, err := store.Open(dataDir, &store.Options{ReadOnly: true})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	seen := map[string]int{}
+	err = db.View(func(tx *store.Tx) error {
+		recs, err := cdrstore.List(tx, cdrstore.Filter{Since: since, Limit: math.MaxInt32})
+		for _, r := range recs {
+			seen[r.Linkedid]++
+		}
+		n = len(recs)
+		return err
+	})
+	for _, c := range seen {
+		if c > 1 {
+			dupes += c - 1
+		}
+	}
+	return n, dupes, err
+}
+
+// cpuSeconds is a process's user + system CPU time so far.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// contextSwitches sums the context switches of a process's threads.
+func contextSwitches(pid int) int64 {
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	var n int64
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "voluntary_ctxt_switches:"); ok {
+				x, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += x
+			} else if v, ok := strings.CutPrefix(l, "nonvoluntary_ctxt_switches:"); ok {
+				x, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += x
+			}
+		}
+	}
+	return n
+}
+
+// rss reads a memory line of /proc/PID/status in KiB (VmRSS, VmHWM).
+func rss(pid int, key string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, key+":"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func asteriskPID() (int, error) {
+	b, err := os.ReadFile(filepath.Join(testbed.Root(), "run/asterisk/asterisk.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("Asterisk's pid: %w", err)
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// sourceDir is this command's directory (its sipp scenario is there).
+func sourceDir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(wd, "test/load/cps")
+	if _, err := os.Stat(filepath.Join(dir, "uac.xml")); err != nil {
+		return "", fmt.Errorf("run from the repository's root: %w", err)
+	}
+	return dir, nil
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port, nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func head(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
