@@ -34,10 +34,10 @@
 // metrics and kept, for a while, in a table of recent outcomes
 // (Calls.Outcome).
 //
-// Caveats: a call is started once Asterisk has queued it; a CallRef whose
+// Caveats: a call is started once Asterisk has queued it. A CallRef whose
 // CallID is 0 names a call whose channel the CDR engine did not show within
-// the action's deadline (Asterisk refused it at once, or the engine lags):
-// the outcome table has only what Asterisk answered, by uniqueid nowhere.
+// the action's deadline (Asterisk refused it at once, or the engine lags);
+// its outcome is counted but not kept, as the table is keyed by CallID.
 // Every AMI exchange runs under the request's context with a deadline of at
 // most Config.ActionTimeout.
 //
