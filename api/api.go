@@ -131,9 +131,13 @@ func (s *Server) authorize(ctx context.Context, c *Call) error {
 		return ErrBusy
 	case errors.Is(err, users.ErrThrottled):
 		return ErrThrottled
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ErrBusy // the request ended waiting for its check
 	case !errors.Is(err, users.ErrUnauthorized):
 		// Still unauthorized for the client, with no hint why.
-		s.log.Error().Err(err).Msg("checking credentials")
+		if ok, suppressed := s.failures.allow(); ok {
+			s.log.Error().Err(err).Int64("suppressed", suppressed).Msg("checking credentials")
+		}
 	}
 	return ErrUnauthorized
 }
