@@ -89,6 +89,7 @@ func TestClickToCallReturnsTheCall(t *testing.T) {
 	if err != nil || ref.CallID == 0 || ref.Linkedid != ref.Uniqueid {
 		t.Fatalf("ref %+v, %v", ref, err)
 	}
+	t.Logf("click-to-call with its handle in %v", time.Since(since))
 	src := answeredCall(t, v.ctx, v.env.Phone("1000"))
 	if src.From().User != scenario.External {
 		t.Errorf("1000 saw %+v, want the destination number by default", src.From())
