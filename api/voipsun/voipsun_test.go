@@ -452,6 +452,7 @@ func TestPreAuthAmplification(t *testing.T) {
 		t.Errorf("20 answers of %d bytes", answered)
 	}
 	lines := strings.Count(logs.String(), "\n")
+	t.Logf("20 requests with a 450 KB parameter name given twice: %d bytes answered, %d bytes logged in %d lines", answered, logs.Len(), lines)
 	if logs.Len() > 10<<10 || lines > 10 {
 		t.Errorf("20 requests logged %d bytes in %d lines", logs.Len(), lines)
 	}
