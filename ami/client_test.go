@@ -2,6 +2,8 @@ package ami
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,6 +129,69 @@ func TestVariablesEncodedAsOneEscapedHeader(t *testing.T) {
 	want := `CALLCTL_A=x\,y,CALLCTL_B=say \"hi\" \(now\) \[1\] \\o/,CALLCTL_C=k=v`
 	if got != want {
 		t.Errorf("Variable header\n got %s\nwant %s", got, want)
+	}
+}
+
+// Variables longer together than Asterisk's 1,024-byte line go out in
+// several Variable headers (distinct map keys, matched by Asterisk without
+// regard to case), each line within the limit; every value arrives whole.
+func TestLongVariablesSplitOverHeaders(t *testing.T) {
+	f := newFakeAMI(t)
+	c, _ := startClient(t, f, 0)
+	want := map[string]string{}
+	for i := 1; i <= 4; i++ {
+		want[fmt.Sprintf("CALLCTL_CUSTOMCDR%d", i)] = strings.Repeat("a,", 127) + "b" // 255 bytes, 510 escaped
+	}
+	want["CALLCTL_MONITOR"] = "/var/spool/asterisk/monitor/" + strings.Repeat("m", 200) + ".wav"
+	want["CALLCTL_DIAL"] = "PJSIP/3630111222@carrier"
+	c.Action(ctxTimeout(t, 5*time.Second), Action{Name: "Hangup", Variables: want})
+	msg := f.receivedActions()[0]
+	got := map[string]string{}
+	headers := 0
+	for k, v := range msg {
+		if !strings.EqualFold(k, "Variable") {
+			continue
+		}
+		headers++
+		if n := len(k) + 2 + len(v) + 2; n > 1024 {
+			t.Errorf("header %s: a line of %d bytes", k, n)
+		}
+		for _, arg := range splitArgs(v) {
+			name, value, _ := strings.Cut(arg, "=")
+			got[name] = value
+		}
+	}
+	if headers < 3 {
+		t.Errorf("%d Variable headers, want the variables split over at least 3", headers)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("variables\n got %v\nwant %v", got, want)
+	}
+}
+
+// What cannot fit in one line is refused before the wire, never sent for
+// Asterisk to answer with an error that has no ActionID.
+func TestOverlongLinesRefused(t *testing.T) {
+	f := newFakeAMI(t)
+	c, _ := startClient(t, f, 0)
+	ctx := ctxTimeout(t, 5*time.Second)
+	for i, a := range []Action{
+		{Name: "Originate", Variables: map[string]string{"X": strings.Repeat("x", 1020)}},
+		{Name: "Originate", Variables: map[string]string{"X": strings.Repeat(",", 510)}},
+		{Name: "Originate", Headers: map[string]string{"Exten": strings.Repeat("1", 1016)}},
+	} {
+		if _, err := c.Action(ctx, a); !errors.Is(err, ErrInvalidValue) {
+			t.Errorf("case %d: err = %v, want ErrInvalidValue", i, err)
+		}
+	}
+	if got := f.receivedActions(); len(got) != 0 {
+		t.Errorf("sent %d actions", len(got))
+	}
+	// Exactly at the limit is fine.
+	exten := strings.Repeat("1", 1024-len("Exten: \r\n"))
+	c.Action(ctx, Action{Name: "Hangup", Headers: map[string]string{"Exten": exten}})
+	if got := f.receivedActions(); len(got) != 1 {
+		t.Errorf("a line of exactly 1,024 bytes was not sent")
 	}
 }
 

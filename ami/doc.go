@@ -11,6 +11,16 @@
 //     ErrUnknownOutcome: the action may have run.
 //   - Values containing CR, LF or NUL are refused before they reach the wire
 //     (the library does not escape them: AMI header injection).
+//   - Asterisk reads header lines of at most 1,024 bytes (CR LF included)
+//     and at most 128 headers (manager.c's get_input and
+//     AST_MAX_MANHEADERS); a longer line fails the action, with an error
+//     that lacks the ActionID when that header came after the long line.
+//     Action.Variables are therefore split over as many
+//     Variable headers as fit. The library's headers are a map, one value
+//     per key, so the headers are keyed "Variable", "VAriable",
+//     "VaRiable", …: Asterisk matches the name without regard to case. A
+//     single variable, or any other header, too long for one line is
+//     refused with ErrInvalidValue before the wire.
 //   - The library's reader blocks when its event channel is full. Every message
 //     is copied into a pump that never blocks: each subscriber has a bounded
 //     queue, and an overflow is counted, logged and reported to the subscriber

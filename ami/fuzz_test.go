@@ -55,23 +55,28 @@ func FuzzVariables(f *testing.F) {
 	f.Add("X", "a\r\nAction: Command")
 	f.Add("CDR(userfield)", "k=v,w")
 	f.Fuzz(func(t *testing.T, name, value string) {
-		enc, err := encodeVariables(map[string]string{name: value, "CALLCTL_Z": "z"})
+		values, err := encodeVariables(map[string]string{name: value, "CALLCTL_Z": "z"})
 		if err != nil {
 			return
 		}
-		if strings.ContainsAny(enc, "\r\n\x00") {
-			t.Fatalf("encoded header holds CR/LF/NUL: %q", enc)
-		}
 		got := map[string]string{}
-		for _, arg := range splitArgs(enc) {
-			k, v, ok := strings.Cut(arg, "=")
-			if !ok {
-				t.Fatalf("item %q without '=' in %q", arg, enc)
+		for _, enc := range values {
+			if strings.ContainsAny(enc, "\r\n\x00") {
+				t.Fatalf("encoded header holds CR/LF/NUL: %q", enc)
 			}
-			got[k] = v
+			if n := len("Variable: ") + len(enc) + 2; n > maxLine {
+				t.Fatalf("a Variable line of %d bytes", n)
+			}
+			for _, arg := range splitArgs(enc) {
+				k, v, ok := strings.Cut(arg, "=")
+				if !ok {
+					t.Fatalf("item %q without '=' in %q", arg, enc)
+				}
+				got[k] = v
+			}
 		}
 		if got[name] != value || got["CALLCTL_Z"] != "z" || len(got) != 2 && name != "CALLCTL_Z" {
-			t.Fatalf("%q=%q encoded as %q, decoded as %v", name, value, enc, got)
+			t.Fatalf("%q=%q encoded as %q, decoded as %v", name, value, values, got)
 		}
 	})
 }

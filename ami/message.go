@@ -49,12 +49,23 @@ func (m Message) Clone() Message {
 type Action struct {
 	Name      string            // e.g. "Originate"
 	Headers   map[string]string // every header but Action and ActionID
-	Variables map[string]string // channel variables, sent as one Variable header
+	Variables map[string]string // channel variables, sent in as few Variable headers as fit
 }
 
-// maxVariables is what one Variable header can carry (manager.c parses at
-// most 64 items per header, the last one unsplit).
-const maxVariables = 63
+// Limits of Asterisk's manager.c (Asterisk 22) on what it reads.
+const (
+	// maxLine is the longest header line, CR LF included: get_input reads
+	// into a 1,025-byte buffer (one byte for the NUL) and answers a longer
+	// line with "Failed to parse message: line too long" (without the
+	// message's ActionID if that header comes later: the library writes
+	// headers in map order). Checked on the test bed's Asterisk 22.
+	maxLine = 1024
+	// maxHeaders is AST_MAX_MANHEADERS: headers beyond it fail the action.
+	maxHeaders = 128
+	// maxVariables is what one Variable header can carry (man_do_variable_value
+	// splits at most 64 items, the last one unsplit).
+	maxVariables = 63
+)
 
 // CheckValue reports whether v can be sent in an AMI header: it must not
 // contain CR, LF or NUL, which would end the header and let the rest be read
@@ -102,45 +113,89 @@ func (a Action) encode(actionID string) (map[string]string, error) {
 		if err := CheckValue(v); err != nil {
 			return nil, err
 		}
+		if err := checkLine(k, v); err != nil {
+			return nil, err
+		}
 		out[k] = v
 	}
 	if len(a.Variables) > 0 {
-		v, err := encodeVariables(a.Variables)
+		values, err := encodeVariables(a.Variables)
 		if err != nil {
 			return nil, err
 		}
-		out["Variable"] = v
+		for i, v := range values {
+			out[variableKey(i)] = v
+		}
 	}
 	out["Action"] = a.Name
 	out["ActionID"] = actionID
+	if len(out) > maxHeaders {
+		return nil, fmt.Errorf("%w: %d headers, Asterisk reads at most %d", ErrInvalidValue, len(out), maxHeaders)
+	}
 	return out, nil
 }
 
-// encodeVariables packs variables into one "Variable: a=1,b=2" value, the
-// only form the library can send (its headers are a map). Asterisk splits the
-// value like dialplan arguments, so the characters it treats specially are
-// escaped with a backslash.
-func encodeVariables(vars map[string]string) (string, error) {
-	if len(vars) > maxVariables {
-		return "", fmt.Errorf("%w: %d variables, at most %d", ErrInvalidValue, len(vars), maxVariables)
+// checkLine refuses a header whose line Asterisk would not read.
+func checkLine(key, value string) error {
+	if n := len(key) + len(": ") + len(value) + len("\r\n"); n > maxLine {
+		return fmt.Errorf("%w: header %s: a line of %d bytes, Asterisk reads at most %d", ErrInvalidValue, truncate(key, 40), n, maxLine)
 	}
+	return nil
+}
+
+// variableKey is the map key of the i-th Variable header. The library's
+// headers are a map, so one key holds one header; Asterisk matches header
+// names without regard to case (astman_get_variables_order), so the i-th
+// header is "Variable" with the letters whose bit is set in i upper-cased:
+// Variable, VAriable, VaRiable, … (2^7 keys, more than maxHeaders).
+func variableKey(i int) string {
+	b := []byte("Variable")
+	for j := 1; j < len(b); j++ {
+		if i&(1<<(j-1)) != 0 {
+			b[j] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// encodeVariables packs variables into "Variable: a=1,b=2" values, as few
+// as fit in Asterisk's line limit (at most maxVariables each), in name
+// order. Asterisk splits each value like dialplan arguments, so the
+// characters it treats specially are escaped with a backslash.
+func encodeVariables(vars map[string]string) ([]string, error) {
+	var out []string
 	var b strings.Builder
+	n := 0 // variables in b
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		value := vars[name]
 		if !validVariableName(name) {
-			return "", fmt.Errorf("%w: variable name %q", ErrInvalidValue, truncate(name, 40))
+			return nil, fmt.Errorf("%w: variable name %q", ErrInvalidValue, truncate(name, 40))
 		}
 		if err := CheckValue(value); err != nil {
-			return "", err
+			return nil, err
 		}
-		if b.Len() > 0 {
+		var item strings.Builder
+		escapeArg(&item, name)
+		item.WriteByte('=')
+		escapeArg(&item, value)
+		if err := checkLine("Variable", item.String()); err != nil {
+			return nil, fmt.Errorf("%w: variable %s is too long for one header line (%d bytes escaped)", ErrInvalidValue, truncate(name, 40), item.Len())
+		}
+		if n > 0 && (n == maxVariables || checkLine("Variable", b.String()+","+item.String()) != nil) {
+			out = append(out, b.String())
+			b.Reset()
+			n = 0
+		}
+		if n > 0 {
 			b.WriteByte(',')
 		}
-		escapeArg(&b, name)
-		b.WriteByte('=')
-		escapeArg(&b, value)
+		b.WriteString(item.String())
+		n++
 	}
-	return b.String(), nil
+	if n > 0 {
+		out = append(out, b.String())
+	}
+	return out, nil
 }
 
 // escapeArg writes s so that Asterisk's argument splitter

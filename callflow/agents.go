@@ -10,6 +10,10 @@ import (
 	"github.com/callctl/callctl/ami"
 )
 
+// Agents logs call-center agents in and out of their queues, and tells the
+// state of agents and queues.
+type Agents struct{ *env }
+
 // AgentCredentials identify a call-center agent.
 type AgentCredentials struct {
 	Number string
@@ -22,7 +26,7 @@ type AgentLoginRequest struct {
 	AgentCredentials
 }
 
-// AgentState is an agent's state for agentstatus.
+// AgentState is an agent's state.
 type AgentState struct {
 	Number   string
 	LoggedIn bool
@@ -33,27 +37,27 @@ type AgentState struct {
 }
 
 // agent checks an agent's credentials.
-func (s *Service) agent(c AgentCredentials) (agents.Agent, error) {
+func (s *Agents) agent(c AgentCredentials) (agents.Agent, error) {
 	if c.Number == "" || c.PIN == "" {
-		return agents.Agent{}, missing("agentNumber")
+		return agents.Agent{}, Missing(FieldAgent)
 	}
-	a, err := agents.Check(s.db, c.Number, c.PIN)
+	a, err := agents.Check(s.DB, c.Number, c.PIN)
 	if errors.Is(err, agents.ErrBadCredentials) {
-		return a, &Error{Kind: KindBadAgent, Detail: "agent not found or wrong PIN"}
+		return a, &Error{Kind: KindBadCredentials, Field: FieldAgent, Detail: "agent not found or wrong PIN"}
 	}
 	if err != nil {
-		return a, &Error{Kind: KindAsterisk, Detail: "agents: " + err.Error(), Err: err}
+		return a, unavailable("agents", err)
 	}
 	return a, nil
 }
 
-// AgentLogin makes the line's device a member of each of the agent's queues,
+// Login makes the line's device a member of each of the agent's queues,
 // named after the agent. An agent logged in from another line is moved.
-func (s *Service) AgentLogin(ctx context.Context, r AgentLoginRequest) error {
+func (s *Agents) Login(ctx context.Context, r AgentLoginRequest) error {
 	if r.Source.given() == 0 {
-		return &Error{Kind: KindMissing, Role: RoleSource, Detail: "no line named"}
+		return &Error{Kind: KindMissing, Field: FieldSource, Detail: "no line named"}
 	}
-	line, err := s.findLine(r.Source, RoleSource)
+	line, err := s.findLine(r.Source, FieldSource, FieldSourceDialplan)
 	if err != nil {
 		return err
 	}
@@ -71,8 +75,8 @@ func (s *Service) AgentLogin(ctx context.Context, r AgentLoginRequest) error {
 			return err
 		}
 	}
-	if err := agents.SetLogin(s.db, a.Number, line.Endpoint(), s.now()); err != nil {
-		return &Error{Kind: KindAsterisk, Detail: "agents: " + err.Error(), Err: err}
+	if err := agents.SetLogin(s.DB, a.Number, line.Endpoint(), s.now()); err != nil {
+		return unavailable("agents", err)
 	}
 	s.log.Info().Str("agent", a.Number).Str("from", line.Endpoint()).Int("queues", len(a.Queues)).Msg("agent logged in")
 	return nil
@@ -80,10 +84,10 @@ func (s *Service) AgentLogin(ctx context.Context, r AgentLoginRequest) error {
 
 // queueAdd adds a dynamic member; one that is there already is fine, and a
 // queue Asterisk does not have is skipped (and logged).
-func (s *Service) queueAdd(ctx context.Context, queue, iface, name string, penalty int) error {
+func (s *Agents) queueAdd(ctx context.Context, queue, iface, name string, penalty int) error {
 	actx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.ami.Action(actx, ami.Action{Name: "QueueAdd", Headers: map[string]string{
+	_, err := s.AMI.Action(actx, ami.Action{Name: "QueueAdd", Headers: map[string]string{
 		"Queue": queue, "Interface": iface, "StateInterface": iface, "MemberName": name,
 		"Penalty": strconv.Itoa(penalty), "Paused": "false",
 	}})
@@ -94,18 +98,18 @@ func (s *Service) queueAdd(ctx context.Context, queue, iface, name string, penal
 	case errors.As(err, &re) && strings.Contains(re.Message, "No such queue"):
 		s.log.Warn().Str("queue", queue).Str("agent", name).Msg("agent's queue does not exist in Asterisk")
 	default:
-		return asteriskError("adding to queue "+queue, err)
+		return amiError("adding to queue "+queue, err)
 	}
 	return nil
 }
 
 // members returns the queue memberships of an agent: queue → interface.
-func (s *Service) members(ctx context.Context, a agents.Agent) (map[string]string, error) {
+func (s *Agents) members(ctx context.Context, a agents.Agent) (map[string]string, error) {
 	actx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, items, err := s.ami.List(actx, ami.Action{Name: "QueueStatus"})
+	_, items, err := s.AMI.List(actx, ami.Action{Name: "QueueStatus"})
 	if err != nil {
-		return nil, asteriskError("queue status", err)
+		return nil, amiError("queue status", err)
 	}
 	out := map[string]string{}
 	for _, it := range items {
@@ -117,7 +121,7 @@ func (s *Service) members(ctx context.Context, a agents.Agent) (map[string]strin
 	return out, nil
 }
 
-func (s *Service) removeEverywhere(ctx context.Context, a agents.Agent) error {
+func (s *Agents) removeEverywhere(ctx context.Context, a agents.Agent) error {
 	m, err := s.members(ctx, a)
 	if err != nil {
 		return err
@@ -130,19 +134,19 @@ func (s *Service) removeEverywhere(ctx context.Context, a agents.Agent) error {
 	return nil
 }
 
-func (s *Service) queueRemove(ctx context.Context, queue, iface string) error {
+func (s *Agents) queueRemove(ctx context.Context, queue, iface string) error {
 	actx, cancel := s.ctx(ctx)
 	defer cancel()
-	_, err := s.ami.Action(actx, ami.Action{Name: "QueueRemove", Headers: map[string]string{"Queue": queue, "Interface": iface}})
+	_, err := s.AMI.Action(actx, ami.Action{Name: "QueueRemove", Headers: map[string]string{"Queue": queue, "Interface": iface}})
 	var re *ami.ResponseError
 	if err != nil && !errors.As(err, &re) { // "Not there" is fine
-		return asteriskError("removing from queue "+queue, err)
+		return amiError("removing from queue "+queue, err)
 	}
 	return nil
 }
 
-// AgentLogout removes the agent from every queue.
-func (s *Service) AgentLogout(ctx context.Context, c AgentCredentials) error {
+// Logout removes the agent from every queue.
+func (s *Agents) Logout(ctx context.Context, c AgentCredentials) error {
 	a, err := s.agent(c)
 	if err != nil {
 		return err
@@ -150,15 +154,15 @@ func (s *Service) AgentLogout(ctx context.Context, c AgentCredentials) error {
 	if err := s.removeEverywhere(ctx, a); err != nil {
 		return err
 	}
-	if err := agents.ClearLogin(s.db, a.Number); err != nil {
-		return &Error{Kind: KindAsterisk, Detail: "agents: " + err.Error(), Err: err}
+	if err := agents.ClearLogin(s.DB, a.Number); err != nil {
+		return unavailable("agents", err)
 	}
 	s.log.Info().Str("agent", a.Number).Msg("agent logged out")
 	return nil
 }
 
-// AgentPause pauses (or unpauses) the agent in every queue.
-func (s *Service) AgentPause(ctx context.Context, c AgentCredentials, paused bool) error {
+// Pause pauses (or unpauses) the agent in every queue.
+func (s *Agents) Pause(ctx context.Context, c AgentCredentials, paused bool) error {
 	a, err := s.agent(c)
 	if err != nil {
 		return err
@@ -169,55 +173,58 @@ func (s *Service) AgentPause(ctx context.Context, c AgentCredentials, paused boo
 	}
 	for q, iface := range m {
 		actx, cancel := s.ctx(ctx)
-		_, err := s.ami.Action(actx, ami.Action{Name: "QueuePause", Headers: map[string]string{
+		_, err := s.AMI.Action(actx, ami.Action{Name: "QueuePause", Headers: map[string]string{
 			"Queue": q, "Interface": iface, "Paused": strconv.FormatBool(paused),
 		}})
 		cancel()
 		if err != nil {
-			return asteriskError("pausing in queue "+q, err)
+			return amiError("pausing in queue "+q, err)
 		}
 	}
 	return nil
 }
 
-// AgentAdd adds a queue to the agent's queues, with a penalty, and makes it
-// a member at once if it is logged in.
-func (s *Service) AgentAdd(ctx context.Context, c AgentCredentials, queue, penalty string) error {
-	if queue == "" {
-		return missing("queueName")
+// QueueMembership names a queue of an agent, with its penalty (0 to
+// MaxPenalty) when the queue is added.
+type QueueMembership struct {
+	Queue   string
+	Penalty int
+}
+
+// AddQueue adds a queue to the agent's queues, with a penalty, and makes
+// the agent a member at once if it is logged in.
+func (s *Agents) AddQueue(ctx context.Context, c AgentCredentials, m QueueMembership) error {
+	if m.Queue == "" {
+		return Missing(FieldQueue)
 	}
-	pen := 0
-	if penalty != "" {
-		n, err := strconv.Atoi(penalty)
-		if err != nil || n < 0 || n > agents.MaxPenalty {
-			return invalid("penalty", "%q: a number from 0 to %d", penalty, agents.MaxPenalty)
-		}
-		pen = n
+	if m.Penalty < 0 || m.Penalty > MaxPenalty {
+		return Invalid(FieldPenalty, "%s: a number from 0 to %d", quote(strconv.Itoa(m.Penalty)), MaxPenalty)
 	}
 	a, err := s.agent(c)
 	if err != nil {
 		return err
 	}
-	if err := s.queueExists(ctx, queue); err != nil {
+	if err := s.queueExists(ctx, m.Queue); err != nil {
 		return err
 	}
-	if err := agents.SetQueue(s.db, a.Number, queue, pen); err != nil {
-		return &Error{Kind: KindAsterisk, Detail: "agents: " + err.Error(), Err: err}
+	if err := agents.SetQueue(s.DB, a.Number, m.Queue, m.Penalty); err != nil {
+		return unavailable("agents", err)
 	}
 	if a.LoggedIn() {
 		// A new penalty needs the member re-added.
-		if err := s.queueRemove(ctx, queue, a.LoggedInFrom); err != nil {
+		if err := s.queueRemove(ctx, m.Queue, a.LoggedInFrom); err != nil {
 			return err
 		}
-		return s.queueAdd(ctx, queue, a.LoggedInFrom, a.Name, pen)
+		return s.queueAdd(ctx, m.Queue, a.LoggedInFrom, a.Name, m.Penalty)
 	}
 	return nil
 }
 
-// AgentRemove takes a queue from the agent's queues, and the agent out of it.
-func (s *Service) AgentRemove(ctx context.Context, c AgentCredentials, queue string) error {
+// RemoveQueue takes a queue from the agent's queues, and the agent out of
+// it.
+func (s *Agents) RemoveQueue(ctx context.Context, c AgentCredentials, queue string) error {
 	if queue == "" {
-		return missing("queueName")
+		return Missing(FieldQueue)
 	}
 	a, err := s.agent(c)
 	if err != nil {
@@ -226,8 +233,8 @@ func (s *Service) AgentRemove(ctx context.Context, c AgentCredentials, queue str
 	if err := s.queueExists(ctx, queue); err != nil {
 		return err
 	}
-	if err := agents.RemoveQueue(s.db, a.Number, queue); err != nil {
-		return &Error{Kind: KindAsterisk, Detail: "agents: " + err.Error(), Err: err}
+	if err := agents.RemoveQueue(s.DB, a.Number, queue); err != nil {
+		return unavailable("agents", err)
 	}
 	m, err := s.members(ctx, a)
 	if err != nil {
@@ -239,8 +246,8 @@ func (s *Service) AgentRemove(ctx context.Context, c AgentCredentials, queue str
 	return nil
 }
 
-// AgentStatus tells whether the agent is logged in and the state of its line.
-func (s *Service) AgentStatus(ctx context.Context, c AgentCredentials) (AgentState, error) {
+// Status tells whether the agent is logged in and the state of its line.
+func (s *Agents) Status(ctx context.Context, c AgentCredentials) (AgentState, error) {
 	a, err := s.agent(c)
 	if err != nil {
 		return AgentState{}, err
@@ -254,12 +261,12 @@ func (s *Service) AgentStatus(ctx context.Context, c AgentCredentials) (AgentSta
 }
 
 // deviceState asks Asterisk for a device's state (DEVICE_STATE()).
-func (s *Service) deviceState(ctx context.Context, device string) (string, error) {
+func (s *Agents) deviceState(ctx context.Context, device string) (string, error) {
 	actx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := s.ami.Action(actx, ami.Action{Name: "Getvar", Headers: map[string]string{"Variable": "DEVICE_STATE(" + device + ")"}})
+	resp, err := s.AMI.Action(actx, ami.Action{Name: "Getvar", Headers: map[string]string{"Variable": "DEVICE_STATE(" + device + ")"}})
 	if err != nil {
-		return "", asteriskError("device state", err)
+		return "", amiError("device state", err)
 	}
 	return resp["Value"], nil
 }

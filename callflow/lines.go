@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -12,92 +11,72 @@ import (
 	"github.com/callctl/callctl/pbx"
 )
 
-// LineSelector is how a request names a line: exactly one of the first four
-// fields, and Dialplan when the internal number is in several dialplans.
+// Lines tells the state of the lines and trunks.
+type Lines struct{ *env }
+
+// BadID stands for an id a dialect could not read: it counts as given, and
+// names nothing.
+const BadID = -1
+
+// LineSelector names a line: exactly one of PublicNumber, InternalNumber,
+// ID and SIPUsername, and Dialplan when the number is in several dialplans.
 type LineSelector struct {
 	PublicNumber   string
 	InternalNumber string
-	ID             string
+	ID             int // 0: not given; BadID (any negative): names no line
 	SIPUsername    string
 	Dialplan       string
 }
 
 func (s LineSelector) given() int {
 	n := 0
-	for _, v := range []string{s.PublicNumber, s.InternalNumber, s.ID, s.SIPUsername} {
+	for _, v := range []string{s.PublicNumber, s.InternalNumber, s.SIPUsername} {
 		if v != "" {
 			n++
 		}
 	}
+	if s.ID != 0 {
+		n++
+	}
 	return n
 }
 
-// Value checks.
-var (
-	numberRE  = regexp.MustCompile(`^[0-9*#+]{1,32}$`)
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,64}$`)
-	channelRE = regexp.MustCompile(`^[A-Za-z0-9_.+-]{1,40}/[A-Za-z0-9/@_.;:+#*-]{1,120}$`)
-)
-
-// CheckNumber validates a telephone number parameter.
-func CheckNumber(param, v string) error {
-	if !numberRE.MatchString(v) {
-		return invalid(param, "%q is not a telephone number (digits, *, #, +; at most 32)", v)
-	}
-	return nil
-}
-
-// CheckText validates a free text that reaches Asterisk (names, customCDR
-// values): no control characters, at most max bytes.
-func CheckText(param, v string, max int) error {
-	if len(v) > max {
-		return invalid(param, "longer than %d bytes", max)
-	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f {
-			return invalid(param, "holds control characters")
-		}
-	}
-	return nil
-}
-
-// findLine looks a line up.
-func (s *Service) findLine(sel LineSelector, role string) (pbx.Extension, error) {
+// findLine looks a line up; line and dialplan are the request's fields for
+// the line and its dialplan.
+func (e *env) findLine(sel LineSelector, line, dialplan Field) (pbx.Extension, error) {
 	switch sel.given() {
 	case 0:
-		return pbx.Extension{}, &Error{Kind: KindMissing, Role: role, Detail: "no " + role + " line named"}
+		return pbx.Extension{}, &Error{Kind: KindMissing, Field: line, Detail: "no " + line.String() + " line named"}
 	case 1:
 	default:
-		return pbx.Extension{}, &Error{Kind: KindConflict, Role: role, Detail: "name the " + role + " line one way only"}
+		return pbx.Extension{}, &Error{Kind: KindConflict, Field: line, Detail: "name the " + line.String() + " line one way only"}
 	}
+	notFound := &Error{Kind: KindNotFound, Field: line, Detail: line.String() + " line not found"}
 	for _, v := range []string{sel.PublicNumber, sel.InternalNumber, sel.SIPUsername, sel.Dialplan} {
 		if v != "" && !nameRE.MatchString(v) {
-			return pbx.Extension{}, &Error{Kind: KindNotFound, Role: role, Detail: role + " line not found"}
+			return pbx.Extension{}, notFound
 		}
 	}
-	q := pbx.Selector{PublicNumber: sel.PublicNumber, InternalNumber: sel.InternalNumber, SIPUsername: sel.SIPUsername, Dialplan: sel.Dialplan}
-	if sel.ID != "" {
-		id, err := strconv.Atoi(sel.ID)
-		if err != nil || id <= 0 {
-			return pbx.Extension{}, &Error{Kind: KindNotFound, Role: role, Detail: role + " line not found"}
-		}
-		q.ID = id
+	if sel.ID < 0 {
+		return pbx.Extension{}, notFound
 	}
-	e, err := s.dir.Find(q)
+	q := pbx.Selector{PublicNumber: sel.PublicNumber, InternalNumber: sel.InternalNumber, SIPUsername: sel.SIPUsername, Dialplan: sel.Dialplan, ID: sel.ID}
+	ext, err := e.Directory.Find(q)
 	switch {
 	case errors.Is(err, pbx.ErrAmbiguous):
-		return e, &Error{Kind: KindAmbiguous, Role: role, Detail: "the " + role + " number is in several dialplans: name one"}
+		return ext, &Error{Kind: KindAmbiguous, Field: line, Detail: "the " + line.String() + " number is in several dialplans: name one"}
 	case errors.Is(err, pbx.ErrDialplanNotFound):
-		return e, &Error{Kind: KindDialplanNotFound, Role: role, Detail: role + " dialplan not found"}
+		return ext, &Error{Kind: KindNotFound, Field: dialplan, Requested: sel.Dialplan, Detail: dialplan.String() + " not found"}
 	case err != nil:
-		return e, &Error{Kind: KindNotFound, Role: role, Detail: role + " line not found"}
+		notFound.Err = err
+		return ext, notFound
 	}
-	return e, nil
+	return ext, nil
 }
 
-// LineState is the state of a line for checkExten: Asterisk's channel state
-// of a call on it (Down, Rsrvd, OffHook, Dialing, Ring, Ringing, Up, Busy),
-// Unreachable when no phone is registered, or Free.
+// LineState is the state of a line for a click-to-call's check: Asterisk's
+// channel state of a call on it (Down, Rsrvd, OffHook, Dialing, Ring,
+// Ringing, Up, Busy), Unreachable when no phone is registered, or Free.
 type LineState string
 
 // Line states besides Asterisk's channel states.
@@ -133,17 +112,57 @@ func (c Contact) URIHost() string {
 	return host
 }
 
+// SIPPeer is a line or a trunk with its registration.
+type SIPPeer struct {
+	Trunk     bool
+	ID        int
+	User      string // the PJSIP endpoint
+	Host      string // where it is registered from ("" when not)
+	Port      string
+	Status    string // Reachable, Unreachable, NonQualified, Unknown, or "" when not registered
+	RTTMicros int    // -1: none
+	UserAgent string
+	Contact   string
+}
+
+// SIPStatus returns every line and trunk with its registration.
+func (l *Lines) SIPStatus(ctx context.Context) ([]SIPPeer, error) {
+	contacts, err := l.contacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := l.Directory.Config()
+	var out []SIPPeer
+	add := func(trunk bool, id int, ep string) {
+		p := SIPPeer{Trunk: trunk, ID: id, User: ep, RTTMicros: -1}
+		if c, ok := contacts[ep]; ok {
+			p.Host, p.Port, p.Status, p.RTTMicros, p.UserAgent, p.Contact = c.ViaAddr, c.ViaPort, c.Status, c.RTTMicros, c.UserAgent, c.URI
+			if trunk && p.Host == "" {
+				p.Host = c.URIHost()
+			}
+		}
+		out = append(out, p)
+	}
+	for _, e := range cfg.Extensions {
+		add(false, e.ID, e.SIPUsername)
+	}
+	for _, t := range cfg.Trunks {
+		add(true, t.ID, t.Name)
+	}
+	return out, nil
+}
+
 // contacts returns the registered contacts by endpoint.
-func (s *Service) contacts(ctx context.Context) (map[string]Contact, error) {
-	ctx, cancel := s.ctx(ctx)
+func (l *Lines) contacts(ctx context.Context) (map[string]Contact, error) {
+	ctx, cancel := l.ctx(ctx)
 	defer cancel()
-	_, items, err := s.ami.List(ctx, ami.Action{Name: "PJSIPShowContacts"})
+	_, items, err := l.AMI.List(ctx, ami.Action{Name: "PJSIPShowContacts"})
 	var re *ami.ResponseError
 	if errors.As(err, &re) && strings.Contains(re.Message, "No Contacts found") {
 		return map[string]Contact{}, nil
 	}
 	if err != nil {
-		return nil, asteriskError("listing contacts", err)
+		return nil, amiError("listing contacts", err)
 	}
 	out := map[string]Contact{}
 	for _, it := range items {
@@ -159,12 +178,12 @@ func (s *Service) contacts(ctx context.Context) (map[string]Contact, error) {
 
 // lineState returns the state of a line: unreachable without a contact, the
 // state of its call if it has one, else free.
-func (s *Service) lineState(ctx context.Context, e pbx.Extension, contacts map[string]Contact) LineState {
+func (l *Lines) lineState(e pbx.Extension, contacts map[string]Contact) LineState {
 	c, ok := contacts[e.SIPUsername]
 	if !ok || c.Status == "Unreachable" {
 		return LineUnreachable
 	}
-	for _, call := range s.calls.Live() {
+	for _, call := range l.Live.Calls() {
 		for _, ch := range call.Channels {
 			if ch.Endpoint == e.SIPUsername {
 				return LineState(ch.State)
@@ -174,27 +193,41 @@ func (s *Service) lineState(ctx context.Context, e pbx.Extension, contacts map[s
 	return LineFree
 }
 
-// checkLine applies originate's checkExten, checkIpHost and checkIpContact.
-func (s *Service) checkLine(ctx context.Context, e pbx.Extension, checkExten bool, host, contact string) error {
-	if !checkExten && host == "" && contact == "" {
+// LineCheck is what a click-to-call checks of its source line first.
+type LineCheck struct {
+	Free    bool   // a phone is registered and the line has no call
+	Host    string // the phone is registered from this address
+	Contact string // the phone's contact has this address
+}
+
+func (c LineCheck) validate() error {
+	if err := checkAddress(FieldCheckHost, c.Host); err != nil {
+		return err
+	}
+	return checkAddress(FieldCheckContact, c.Contact)
+}
+
+// check applies c to the line.
+func (l *Lines) check(ctx context.Context, e pbx.Extension, c LineCheck) error {
+	if c == (LineCheck{}) {
 		return nil
 	}
-	contacts, err := s.contacts(ctx)
+	contacts, err := l.contacts(ctx)
 	if err != nil {
 		return err
 	}
-	c := contacts[e.SIPUsername]
-	if host != "" && c.ViaAddr != host {
-		return &Error{Kind: KindHostMismatch, Param: "checkIpHost", Detail: "registered from " + orUnspecified(c.ViaAddr) + ", not " + host,
-			Device: e.Endpoint(), Actual: orUnspecified(c.ViaAddr), Requested: host}
+	ct := contacts[e.SIPUsername]
+	if c.Host != "" && ct.ViaAddr != c.Host {
+		return &Error{Kind: KindMismatch, Field: FieldCheckHost, Detail: "registered from " + orUnspecified(ct.ViaAddr) + ", not " + c.Host,
+			Device: e.Endpoint(), Actual: orUnspecified(ct.ViaAddr), Requested: c.Host}
 	}
-	if contact != "" && c.URIHost() != contact {
-		return &Error{Kind: KindContactMismatch, Param: "checkIpContact", Detail: "contact address " + orUnspecified(c.URIHost()) + ", not " + contact,
-			Device: e.Endpoint(), Actual: orUnspecified(c.URIHost()), Requested: contact}
+	if c.Contact != "" && ct.URIHost() != c.Contact {
+		return &Error{Kind: KindMismatch, Field: FieldCheckContact, Detail: "contact address " + orUnspecified(ct.URIHost()) + ", not " + c.Contact,
+			Device: e.Endpoint(), Actual: orUnspecified(ct.URIHost()), Requested: c.Contact}
 	}
-	if checkExten {
-		if st := s.lineState(ctx, e, contacts); st != LineFree {
-			return &Error{Kind: KindLineState, Param: "checkExten", State: st, Detail: "line " + e.Number + " is " + string(st)}
+	if c.Free {
+		if st := l.lineState(e, contacts); st != LineFree {
+			return &Error{Kind: KindLineBusy, Field: FieldSource, State: st, Detail: "line " + e.Number + " is " + string(st)}
 		}
 	}
 	return nil

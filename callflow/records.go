@@ -12,36 +12,43 @@ import (
 	"github.com/callctl/callctl/store"
 )
 
-// MoveRecordRequest moves (and may rename) the recording of a finished call.
-type MoveRecordRequest struct {
-	CDRID    string // the main record's or a sub-record's id
-	Filename string // new file name; "" keeps it
-	Path     string // new directory; "" keeps it
+// Recordings moves the recordings of finished calls.
+type Recordings struct{ *env }
+
+// MoveRecordingRequest moves (and may rename) the recording of a finished
+// call.
+type MoveRecordingRequest struct {
+	// Record is the main record's or a sub-record's id; 0: not given;
+	// BadID (any negative): names no record.
+	Record int64
+	File   string // the new file name; "" keeps it
+	Dir    string // the new directory; "" keeps it
 }
 
-// MoveRecord moves a call's recording inside the recording roots and makes
-// its record point at the new path.
-func (s *Service) MoveRecord(ctx context.Context, r MoveRecordRequest) error {
-	if r.CDRID == "" {
-		return missing("cdrId")
+// Move moves a call's recording inside the recording roots and makes its
+// record point at the new path.
+func (s *Recordings) Move(ctx context.Context, r MoveRecordingRequest) error {
+	if r.Record == 0 {
+		return Missing(FieldRecord)
 	}
-	if r.Filename == "" && r.Path == "" {
-		return missing("filename")
+	if r.File == "" && r.Dir == "" {
+		return Missing(FieldRecordingFile)
 	}
-	id, err := strconv.ParseUint(r.CDRID, 10, 64)
-	if err != nil || id == 0 {
-		return &Error{Kind: KindCDRNotFound, Param: "cdrId", Detail: "cdr not found"}
+	if r.Record < 0 {
+		return NotFound(FieldRecord, "")
 	}
+	id := uint64(r.Record)
 	var rec cdr.Record
 	var found bool
-	if err := s.db.View(func(tx *store.Tx) error {
+	if err := s.DB.View(func(tx *store.Tx) error {
+		var err error
 		rec, found, err = cdrstore.Get(tx, id)
 		return err
 	}); err != nil {
-		return &Error{Kind: KindAsterisk, Detail: "reading the cdr: " + err.Error(), Err: err}
+		return unavailable("reading the cdr", err)
 	}
 	if !found {
-		return &Error{Kind: KindCDRNotFound, Param: "cdrId", Detail: "cdr " + r.CDRID + " not found"}
+		return NotFound(FieldRecord, strconv.FormatUint(id, 10))
 	}
 	src := rec.RecordingPath
 	for _, l := range rec.Legs {
@@ -50,23 +57,23 @@ func (s *Service) MoveRecord(ctx context.Context, r MoveRecordRequest) error {
 		}
 	}
 	if src == "" {
-		return &Error{Kind: KindNoRecording, Param: "cdrId", Detail: "cdr " + r.CDRID + " has no recording"}
+		return &Error{Kind: KindNoRecording, Field: FieldRecord, Detail: "cdr " + strconv.FormatUint(id, 10) + " has no recording"}
 	}
-	dest := path.Join(orDefault(r.Path, path.Dir(src)), orDefault(r.Filename, path.Base(src)))
-	moved, err := s.recordings.Move(src, r.Path, r.Filename)
+	dest := path.Join(orDefault(r.Dir, path.Dir(src)), orDefault(r.File, path.Base(src)))
+	moved, err := s.Deps.Recordings.Move(src, r.Dir, r.File)
 	switch {
 	case err == nil:
 	case errors.Is(err, recording.ErrBadName):
-		return invalid("filename", "%v", err)
+		return Invalid(FieldRecordingFile, "%v", err)
 	case errors.Is(err, recording.ErrSourceUnreadable):
-		return &Error{Kind: KindSourceUnreadable, Actual: src, Detail: err.Error(), Err: err}
+		return &Error{Kind: KindUnreadable, Field: FieldRecord, Actual: src, Detail: err.Error(), Err: err}
 	case errors.Is(err, recording.ErrMkdir):
-		return &Error{Kind: KindMkdir, Requested: dest, Detail: err.Error(), Err: err}
+		return &Error{Kind: KindMkdir, Field: FieldRecordingDir, Requested: dest, Detail: err.Error(), Err: err}
 	default: // outside the roots, destination exists, permission, copy failure
-		return &Error{Kind: KindMoveFailed, Requested: dest, Detail: err.Error(), Err: err}
+		return &Error{Kind: KindMoveFailed, Field: FieldRecordingDir, Requested: dest, Detail: err.Error(), Err: err}
 	}
 	// The record follows its file.
-	err = s.db.Update(func(tx *store.Tx) error {
+	err = s.DB.Update(func(tx *store.Tx) error {
 		rec, found, err := cdrstore.Get(tx, id)
 		if err != nil || !found {
 			return err
@@ -84,7 +91,7 @@ func (s *Service) MoveRecord(ctx context.Context, r MoveRecordRequest) error {
 	if err != nil {
 		// The file moved but the record still names the old path: say so loudly.
 		s.log.Error().Err(err).Str("from", src).Str("to", moved).Uint64("cdr", rec.ID).Msg("recording moved but its record not updated")
-		return &Error{Kind: KindAsterisk, Detail: "updating the cdr: " + err.Error(), Err: err}
+		return unavailable("updating the cdr", err)
 	}
 	s.log.Info().Str("from", src).Str("to", moved).Uint64("cdr", rec.ID).Msg("recording moved")
 	return nil

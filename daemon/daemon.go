@@ -19,6 +19,7 @@ import (
 	"github.com/callctl/callctl/admin"
 	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/api/voipsun"
 	"github.com/callctl/callctl/ari"
@@ -42,7 +43,7 @@ type Daemon struct {
 	ari      *ari.Client
 	pbx      *pbx.Directory
 	cdr      *cdrfeed.Feed
-	calls    *callflow.Service
+	core     *callflow.Core
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -77,9 +78,13 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	d.calls = callflow.New(cfg.Calls, d.ami, d.pbx, d.cdr, db, recs, log)
+	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
+		Recordings: recs, Log: log, Metrics: callflow.NewMetrics(d.registry)})
 	d.admin = AdminCommands()
-	d.mux.Handle(voipsun.Path, voipsun.New(d.calls, users.NewAuthenticator(db, cfg.API.AuthCacheTTL), cfg.HTTP.MaxBodyBytes, log, d.registry))
+	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
+	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
+	d.mux.Handle("/", apiServer)
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -111,6 +116,9 @@ func (d *Daemon) Addr() string { return d.listener.Addr().String() }
 // AMI and ARI give tests the daemon's connections.
 func (d *Daemon) AMI() *ami.Client { return d.ami }
 func (d *Daemon) ARI() *ari.Client { return d.ari }
+
+// Core is the daemon's core services.
+func (d *Daemon) Core() *callflow.Core { return d.core }
 
 // CDR is the daemon's CDR engine.
 func (d *Daemon) CDR() *cdrfeed.Feed { return d.cdr }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -39,6 +41,75 @@ var Migrations = []Migration{
 		return tx.createBuckets(BucketUsers, BucketAgents, BucketCDRs, BucketCDRByTime,
 			BucketCDRByExten, BucketCDRByLeg, BucketLiveCalls, BucketRecordings, BucketOutbox)
 	}},
+	{2, "API users' permissions: VoIPSUN action names to core action names", usersToCoreActions},
+}
+
+// voipsunToCore is migration 2's map, frozen as it was written: the
+// VoIPSUN action names users' permissions held to the core actions
+// (callflow.Action) they became.
+var voipsunToCore = map[string]string{
+	"originate": "click_to_call", "dial": "dial_to_context", "hangupcall": "hangup",
+	"listcalls": "list_calls", "spying": "spy", "sipstatus": "sip_status",
+	"agentlogin": "agent_login", "agentlogout": "agent_logout", "agentpause": "agent_pause",
+	"agentunpause": "agent_unpause", "agentadd": "agent_queue_add", "agentremove": "agent_queue_remove",
+	"agentstatus": "agent_status", "queuestatus": "queue_status", "moverecord": "move_recording",
+}
+
+// usersToCoreActions rewrites every API user's action list (the "actions"
+// field of its JSON record, sorted) to core action names. "all" stays; a
+// name that was no VoIPSUN action permitted nothing and is dropped, so that
+// it cannot come to mean a core action added later. The rest of each
+// record is kept as it is.
+func usersToCoreActions(tx *Tx) error {
+	b := tx.tx.Bucket([]byte(BucketUsers))
+	if b == nil {
+		return nil
+	}
+	type update struct{ k, v []byte }
+	var updates []update
+	err := b.ForEach(func(k, v []byte) error {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("user %q: %w", k, err)
+		}
+		var actions []string
+		if raw, ok := rec["actions"]; ok {
+			if err := json.Unmarshal(raw, &actions); err != nil {
+				return fmt.Errorf("user %q: actions: %w", k, err)
+			}
+		}
+		out := []string{}
+		for _, a := range actions {
+			if a == "all" {
+				out = []string{"all"}
+				break
+			}
+			if c, ok := voipsunToCore[a]; ok && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+		slices.Sort(out)
+		raw, err := json.Marshal(out)
+		if err != nil {
+			return err
+		}
+		rec["actions"] = raw
+		nv, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		updates = append(updates, update{append([]byte(nil), k...), nv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range updates {
+		if err := b.Put(u.k, u.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) createBuckets(names ...string) error {

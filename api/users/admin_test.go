@@ -27,17 +27,17 @@ func runCommand(t *testing.T, db *store.DB, name, args string) (any, error) {
 func TestAdminCommands(t *testing.T) {
 	db := storetest.New(t)
 
-	res, err := runCommand(t, db, "user add", `{"name":"api","password":"secret","actions":["listcalls","agentlogin"]}`)
+	res, err := runCommand(t, db, "user add", `{"name":"api","password":"secret","actions":["list_calls","agent_login"]}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u := res.(User); u.Name != "api" || !slices.Equal(u.Actions, []string{"agentlogin", "listcalls"}) {
+	if u := res.(User); u.Name != "api" || !slices.Equal(u.Actions, []string{"agent_login", "list_calls"}) {
 		t.Fatalf("user add returned %+v", u)
 	}
 	if _, err := runCommand(t, db, "user add", `{"name":"root","password":"toor"}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := Authenticate(context.Background(), db, Credentials{Name: "api", Password: "secret"}, "listcalls"); err != nil {
+	if err := Authenticate(context.Background(), db, Credentials{Name: "api", Password: "secret"}, "list_calls"); err != nil {
 		t.Fatalf("added user cannot authenticate: %v", err)
 	}
 
@@ -90,7 +90,7 @@ func TestAdminCommandErrors(t *testing.T) {
 		{"user add", `{"name":"al","password":""}`, `password is 1 to 256 bytes`},
 		{"user add", `{"name":"al","password":"pw","actions":["List"]}`, `action "List"`},
 		{"user add", `{"name":"al","password":"pw","actions":[]}`, `empty action list`},
-		{"user add", `{"name":"al","password":"pw","action":["listcalls"]}`, `unknown field "action"`},
+		{"user add", `{"name":"al","password":"pw","action":["list_calls"]}`, `unknown field "action"`},
 		{"user add", `{"name":1}`, `bad arguments`},
 		{"user add", `{}`, `1 to 64 characters`},
 		{"user del", `{"name":"nobody"}`, `no such user`},

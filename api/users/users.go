@@ -24,11 +24,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/store"
 )
 
@@ -52,7 +54,8 @@ var hashCost = BcryptCost
 // User is an API user as shown to callers (no password hash).
 type User struct {
 	Name string `json:"name"`
-	// Actions are the permitted actions, sorted: ["all"] for every action.
+	// Actions are the permitted core actions (callflow.Action), sorted:
+	// ["all"] for every action.
 	Actions []string  `json:"actions"`
 	Created time.Time `json:"created"`
 }
@@ -74,11 +77,12 @@ type record struct {
 }
 
 // Add creates a user. actions nil or ["all"] permits every action; otherwise
-// it is the explicit set of permitted actions (duplicates are ignored; an
-// empty non-nil list, or "all" with other actions, is invalid).
+// it is the explicit set of permitted core actions (callflow.Actions; a
+// dialect's action maps to one of them; duplicates are ignored; an empty
+// non-nil list, or "all" with other actions, is invalid).
 //
 // Rules: the name is 1–64 characters of [A-Za-z0-9._@-]; the password 1–256
-// bytes without NUL; action names [a-z_]{1,40}. Breaking one gives
+// bytes without NUL; actions are core action names. Breaking one gives
 // ErrInvalid; an existing name gives ErrExists.
 func Add(db *store.DB, name, password string, actions []string) error {
 	_, err := add(db, name, password, actions, time.Now())
@@ -252,6 +256,10 @@ func normalizeActions(actions []string) ([]string, error) {
 		if err := checkAction(a); err != nil {
 			return nil, err
 		}
+		if a != AllActions && !callflow.Known(a) {
+			return nil, fmt.Errorf("%w: %q is not a core action; the core actions are %s (or %q for every one)",
+				ErrInvalid, a, coreActionList(), AllActions)
+		}
 		out = append(out, a)
 	}
 	slices.Sort(out)
@@ -260,4 +268,13 @@ func normalizeActions(actions []string) ([]string, error) {
 		return nil, fmt.Errorf("%w: %q permits every action and cannot be combined with others", ErrInvalid, AllActions)
 	}
 	return out, nil
+}
+
+// coreActionList names the core actions, for messages.
+func coreActionList() string {
+	var names []string
+	for _, a := range callflow.Actions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
 }

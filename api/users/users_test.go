@@ -57,7 +57,7 @@ func TestAddListDelete(t *testing.T) {
 	db := storetest.New(t)
 	before := time.Now()
 	mustAdd(t, db, "zed", "pw-z", nil)
-	mustAdd(t, db, "amy@example.com", "pw-a", []string{"listcalls", "agentlogin", "listcalls"})
+	mustAdd(t, db, "amy@example.com", "pw-a", []string{"list_calls", "agent_login", "list_calls"})
 	mustAdd(t, db, "bob", "pw-b", []string{"all"})
 
 	list, err := List(db)
@@ -68,7 +68,7 @@ func TestAddListDelete(t *testing.T) {
 		t.Fatalf("names = %v, want %v", got, want)
 	}
 	wantActions := map[string][]string{
-		"amy@example.com": {"agentlogin", "listcalls"},
+		"amy@example.com": {"agent_login", "list_calls"},
 		"bob":             {"all"},
 		"zed":             {"all"},
 	}
@@ -132,7 +132,7 @@ func TestAddValidation(t *testing.T) {
 		{"64-char name", long("n", 64), "pw", nil, true},
 		{"256-byte password", "bob", long("p", 256), nil, true},
 		{"binary password", "bob", "\xff\x01 é\t", nil, true},
-		{"40-char action", "bob", "pw", []string{long("a", 40)}, true},
+		{"40-char action, not a core one", "bob", "pw", []string{long("a", 40)}, false},
 		{"all alone", "bob", "pw", []string{"all"}, true},
 		{"underscore action", "bob", "pw", []string{"list_calls"}, true},
 
@@ -152,7 +152,9 @@ func TestAddValidation(t *testing.T) {
 		{"upper-case action", "bob", "pw", []string{"ListCalls"}, false},
 		{"digit in action", "bob", "pw", []string{"list2"}, false},
 		{"dash in action", "bob", "pw", []string{"list-calls"}, false},
-		{"all with others", "bob", "pw", []string{"all", "listcalls"}, false},
+		{"all with others", "bob", "pw", []string{"all", "list_calls"}, false},
+		{"a dialect's action name", "bob", "pw", []string{"listcalls"}, false},
+		{"not a core action", "bob", "pw", []string{"list_call"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,7 +178,7 @@ func TestAddValidation(t *testing.T) {
 
 func TestAuthenticate(t *testing.T) {
 	db := storetest.New(t)
-	mustAdd(t, db, "api", "secret", []string{"listcalls", "agentlogin"})
+	mustAdd(t, db, "api", "secret", []string{"list_calls", "agent_login"})
 	mustAdd(t, db, "root", "toor", nil)
 	longPw := strings.Repeat("x", 100) // beyond bcrypt's 72 bytes
 	mustAdd(t, db, "long", longPw, nil)
@@ -185,20 +187,20 @@ func TestAuthenticate(t *testing.T) {
 		name, user, password, action string
 		ok                           bool
 	}{
-		{"right credentials", "api", "secret", "listcalls", true},
-		{"another permitted action", "api", "secret", "agentlogin", true},
+		{"right credentials", "api", "secret", "list_calls", true},
+		{"another permitted action", "api", "secret", "agent_login", true},
 		{"all permits anything", "root", "toor", "whatever_action", true},
-		{"long password", "long", longPw, "listcalls", true},
+		{"long password", "long", longPw, "list_calls", true},
 
-		{"wrong password", "api", "Secret", "listcalls", false},
-		{"password prefix", "api", "secre", "listcalls", false},
-		{"unknown user", "nobody", "secret", "listcalls", false},
+		{"wrong password", "api", "Secret", "list_calls", false},
+		{"password prefix", "api", "secre", "list_calls", false},
+		{"unknown user", "nobody", "secret", "list_calls", false},
 		{"missing permission", "api", "secret", "hangup", false},
-		{"another user's password", "root", "secret", "listcalls", false},
-		{"long password differing after byte 72", "long", longPw[:99] + "y", "listcalls", false},
-		{"long password truncated", "long", longPw[:72], "listcalls", false},
-		{"empty password", "api", "", "listcalls", false},
-		{"invalid name", "a p i", "secret", "listcalls", false},
+		{"another user's password", "root", "secret", "list_calls", false},
+		{"long password differing after byte 72", "long", longPw[:99] + "y", "list_calls", false},
+		{"long password truncated", "long", longPw[:72], "list_calls", false},
+		{"empty password", "api", "", "list_calls", false},
+		{"invalid name", "a p i", "secret", "list_calls", false},
 		{"invalid action", "api", "secret", "ListCalls", false},
 		{"action all is not a wildcard request", "api", "secret", "all", false},
 	}
@@ -244,7 +246,7 @@ func counting(db *store.DB, ttl time.Duration) (*Authenticator, *atomic.Int64, *
 
 func TestAuthenticatorCache(t *testing.T) {
 	db := storetest.New(t)
-	mustAdd(t, db, "api", "secret", []string{"listcalls"})
+	mustAdd(t, db, "api", "secret", []string{"list_calls"})
 	a, compares, now := counting(db, time.Minute)
 
 	expect := func(step, password, action string, wantErr error, wantCompares int64) {
@@ -259,30 +261,30 @@ func TestAuthenticatorCache(t *testing.T) {
 		}
 	}
 
-	expect("first", "secret", "listcalls", nil, 1)
-	expect("cached", "secret", "listcalls", nil, 0)
+	expect("first", "secret", "list_calls", nil, 1)
+	expect("cached", "secret", "list_calls", nil, 0)
 	expect("cached, forbidden action", "secret", "hangup", ErrUnauthorized, 0)
-	expect("wrong password", "wrong", "listcalls", ErrUnauthorized, 1)
-	expect("wrong password again is not cached", "wrong", "listcalls", ErrUnauthorized, 1)
-	expect("still cached", "secret", "listcalls", nil, 0)
+	expect("wrong password", "wrong", "list_calls", ErrUnauthorized, 1)
+	expect("wrong password again is not cached", "wrong", "list_calls", ErrUnauthorized, 1)
+	expect("still cached", "secret", "list_calls", nil, 0)
 
 	*now = now.Add(59 * time.Second)
-	expect("before expiry", "secret", "listcalls", nil, 0)
+	expect("before expiry", "secret", "list_calls", nil, 0)
 	*now = now.Add(time.Second)
-	expect("expired", "secret", "listcalls", nil, 1)
-	expect("cached again", "secret", "listcalls", nil, 0)
+	expect("expired", "secret", "list_calls", nil, 1)
+	expect("cached again", "secret", "list_calls", nil, 0)
 
 	// Deleted: refused at once, through the dummy comparison.
 	if err := Delete(db, "api"); err != nil {
 		t.Fatal(err)
 	}
-	expect("deleted", "secret", "listcalls", ErrUnauthorized, 1)
+	expect("deleted", "secret", "list_calls", ErrUnauthorized, 1)
 
 	// Re-added with another password: the old one is refused.
-	mustAdd(t, db, "api", "new-secret", []string{"listcalls"})
-	expect("old password after re-add", "secret", "listcalls", ErrUnauthorized, 1)
-	expect("new password", "new-secret", "listcalls", nil, 1)
-	expect("new password cached", "new-secret", "listcalls", nil, 0)
+	mustAdd(t, db, "api", "new-secret", []string{"list_calls"})
+	expect("old password after re-add", "secret", "list_calls", ErrUnauthorized, 1)
+	expect("new password", "new-secret", "list_calls", nil, 1)
+	expect("new password cached", "new-secret", "list_calls", nil, 0)
 
 	// Re-added with the same password: a new salt, so verified anew, and
 	// the new permissions apply.
@@ -291,14 +293,14 @@ func TestAuthenticatorCache(t *testing.T) {
 	}
 	mustAdd(t, db, "api", "new-secret", []string{"hangup"})
 	expect("same password, new record", "new-secret", "hangup", nil, 1)
-	expect("old permission gone", "new-secret", "listcalls", ErrUnauthorized, 0)
+	expect("old permission gone", "new-secret", "list_calls", ErrUnauthorized, 0)
 }
 
 func TestAuthenticatorUnknownUserCostsACompare(t *testing.T) {
 	db := storetest.New(t)
 	a, compares, _ := counting(db, time.Minute)
 	for i := range 3 {
-		if err := a.Check(context.Background(), Credentials{Name: "ghost", Password: "pw"}, "listcalls"); err != ErrUnauthorized {
+		if err := a.Check(context.Background(), Credentials{Name: "ghost", Password: "pw"}, "list_calls"); err != ErrUnauthorized {
 			t.Fatalf("Check = %v", err)
 		}
 		if got := compares.Load(); got != int64(i+1) {
@@ -368,7 +370,7 @@ func TestAuthenticatorCacheIsBounded(t *testing.T) {
 
 func TestAuthenticatorConcurrent(t *testing.T) {
 	db := storetest.New(t)
-	mustAdd(t, db, "api", "secret", []string{"listcalls"})
+	mustAdd(t, db, "api", "secret", []string{"list_calls"})
 	mustAdd(t, db, "other", "pw", nil)
 	a := NewAuthenticator(db, time.Minute)
 
@@ -380,15 +382,15 @@ func TestAuthenticatorConcurrent(t *testing.T) {
 				var err error
 				switch {
 				case g == 0 && i%10 == 0:
-					if err = a.Check(context.Background(), Credentials{Name: "api", Password: "wrong"}, "listcalls"); err == ErrUnauthorized {
+					if err = a.Check(context.Background(), Credentials{Name: "api", Password: "wrong"}, "list_calls"); err == ErrUnauthorized {
 						err = nil
 					}
 				case g == 1 && i%10 == 0:
-					if err = a.Check(context.Background(), Credentials{Name: "nobody", Password: "secret"}, "listcalls"); err == ErrUnauthorized {
+					if err = a.Check(context.Background(), Credentials{Name: "nobody", Password: "secret"}, "list_calls"); err == ErrUnauthorized {
 						err = nil
 					}
 				case g%2 == 0:
-					err = a.Check(context.Background(), Credentials{Name: "api", Password: "secret"}, "listcalls")
+					err = a.Check(context.Background(), Credentials{Name: "api", Password: "secret"}, "list_calls")
 				default:
 					err = a.Check(context.Background(), Credentials{Name: "other", Password: "pw"}, "anything")
 				}
@@ -434,7 +436,7 @@ func TestTiming(t *testing.T) {
 		const n = 20
 		start := time.Now()
 		for range n {
-			Authenticate(context.Background(), db, Credentials{Name: name, Password: password}, "listcalls")
+			Authenticate(context.Background(), db, Credentials{Name: name, Password: password}, "list_calls")
 		}
 		return time.Since(start) / n
 	}

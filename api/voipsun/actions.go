@@ -3,7 +3,10 @@ package voipsun
 import (
 	"context"
 	"strconv"
+	"strings"
+	"time"
 
+	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/callflow"
 )
 
@@ -11,62 +14,132 @@ var ok = struct {
 	Success string `json:"success"`
 }{"true"}
 
-func source(p params, dialplanParam string) callflow.LineSelector {
+// line decodes a line selector: prefix "src" or "dst", and the dialplan's
+// parameter.
+func line(p params, prefix, dialplanParam string) callflow.LineSelector {
 	return callflow.LineSelector{
-		PublicNumber: p.get("srcExtenPublicNum"), InternalNumber: p.get("srcExtenInternalNum"),
-		ID: p.get("srcExtenId"), SIPUsername: p.get("srcSipUsername"), Dialplan: p.get(dialplanParam),
+		PublicNumber: p.get(prefix + "ExtenPublicNum"), InternalNumber: p.get(prefix + "ExtenInternalNum"),
+		ID: id(p.get(prefix + "ExtenId")), SIPUsername: p.get(prefix + "SipUsername"), Dialplan: p.get(dialplanParam),
 	}
 }
 
-func callOptions(p params) callflow.CallOptions {
-	return callflow.CallOptions{
-		DstNum:           p.get("dstNum"),
-		CustomCDR:        [4]string{p.get("customCDR1"), p.get("customCDR2"), p.get("customCDR3"), p.get("customCDR4")},
-		DialerCid:        p.get("dialerCid"),
-		DialerName:       p.get("dialerName"),
-		OverrideCallerID: p.get("overrideCallerId"),
-		MonitorFilename:  p.get("monitorFilename"),
-		MonitorPath:      p.get("monitorPath"),
-		MonitorType:      p.get("monitorType"),
-		Macro:            p.get("macro"),
-		DstRingTimeout:   p.get("dstRingTimeout"),
+// id decodes an id: "" is none; what is not a positive number names
+// nothing (callflow.BadID).
+func id(v string) int {
+	if v == "" {
+		return 0
 	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return callflow.BadID
+	}
+	return n
 }
 
-func (h *Handler) originate(ctx context.Context, p params) (any, *apiError) {
-	err := h.core.Originate(ctx, callflow.OriginateRequest{
-		Source:         source(p, "dialplanName"),
-		SrcRingTimeout: p.get("srcRingTimeout"),
-		CheckExten:     p.get("checkExten") != "",
-		CheckIPHost:    p.get("checkIpHost"),
-		CheckIPContact: p.get("checkIpContact"),
-		CallOptions:    callOptions(p),
+// seconds decodes a ring time: a positive number of seconds ("" is the
+// default); the core checks its range.
+func seconds(p params, name string, f callflow.Field) (time.Duration, error) {
+	v := p.get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, callflow.Invalid(f, "%s: a number of seconds from 1 to %d", quote(v), int(callflow.MaxRingTime/time.Second))
+	}
+	return time.Duration(min(n, 1<<32)) * time.Second, nil
+}
+
+// callOptions decodes what originate and dial share.
+func callOptions(p params) (callflow.CallOptions, error) {
+	o := callflow.CallOptions{
+		Custom:  [4]string{p.get("customCDR1"), p.get("customCDR2"), p.get("customCDR3"), p.get("customCDR4")},
+		PreDial: p.get("macro"),
+	}
+	switch t := p.get("monitorType"); strings.ToLower(t) {
+	case "", "mixmonitor", "monitor": // Asterisk 22 has no Monitor: MixMonitor for both
+	default:
+		return o, &api.RequestError{Detail: "monitorType: " + quote(t) + ": use mixmonitor or monitor"}
+	}
+	if f, d := p.get("monitorFilename"), p.get("monitorPath"); f != "" || d != "" {
+		o.Record = &callflow.Recording{File: f, Dir: d}
+	}
+	var err error
+	o.DestinationRing, err = seconds(p, "dstRingTimeout", callflow.FieldDestinationRing)
+	return o, err
+}
+
+// dialerID is the seed's caller id of a dialer: dialerCid (or the
+// customCDR value "customCDRX" names), else 000; dialerName, else the
+// number when dialerCid was given, else "Dialer".
+func dialerID(p params, custom [4]string) callflow.CallerID {
+	cidParam := p.get("dialerCid")
+	cid := cidParam
+	if n, ok := strings.CutPrefix(cid, "customCDR"); ok && len(n) == 1 && n[0] >= '1' && n[0] <= '4' {
+		cid = custom[n[0]-'1']
+	}
+	if cid == "" {
+		cid = "000"
+	}
+	name := p.get("dialerName")
+	if name == "" {
+		name = "Dialer"
+		if cidParam != "" {
+			name = cid
+		}
+	}
+	return callflow.CallerID{Number: cid, Name: name}
+}
+
+func (h *Handler) originate(ctx context.Context, p params) (any, error) {
+	o, err := callOptions(p)
+	if err != nil {
+		return nil, err
+	}
+	srcRing, err := seconds(p, "srcRingTimeout", callflow.FieldSourceRing)
+	if err != nil {
+		return nil, err
+	}
+	_, err = h.svc.Calls.ClickToCall(ctx, callflow.ClickToCallRequest{
+		Source:              line(p, "src", "dialplanName"),
+		Destination:         p.get("dstNum"),
+		SourceRing:          srcRing,
+		SourceCallerID:      dialerID(p, o.Custom),
+		DestinationCallerID: p.get("overrideCallerId"),
+		Check:               callflow.LineCheck{Free: p.get("checkExten") != "", Host: p.get("checkIpHost"), Contact: p.get("checkIpContact")},
+		CallOptions:         o,
 	})
 	if err != nil {
-		return nil, translate(err, codes{lookups: map[string]lookupCodes{callflow.RoleSource: originateLookup}})
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) dial(ctx context.Context, p params) (any, *apiError) {
-	err := h.core.Dial(ctx, callflow.DialRequest{
-		OutrouteName: p.get("outrouteName"), OutrouteID: p.get("outrouteId"),
-		Context: p.get("context"), HangupContext: p.get("hangupContext"),
-		CallOptions: callOptions(p),
+func (h *Handler) dial(ctx context.Context, p params) (any, error) {
+	o, err := callOptions(p)
+	if err != nil {
+		return nil, err
+	}
+	cid := dialerID(p, o.Custom)
+	if n := p.get("overrideCallerId"); n != "" {
+		cid.Number = n
+	}
+	_, err = h.svc.Calls.Dial(ctx, callflow.DialRequest{
+		Destination: p.get("dstNum"),
+		OutRoute:    callflow.RouteSelector{Name: p.get("outrouteName"), ID: id(p.get("outrouteId"))},
+		Context:     p.get("context"), FailContext: p.get("hangupContext"),
+		CallerID:    cid,
+		CallOptions: o,
 	})
 	if err != nil {
-		return nil, translate(err, codes{})
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) hangupcall(ctx context.Context, p params) (any, *apiError) {
-	ch := p.get("channelName")
-	if ch == "" {
-		return nil, newError("400", "Parameter channelName is empty")
-	}
-	if err := h.core.Hangup(ctx, ch); err != nil {
-		return nil, translate(err, codes{})
+func (h *Handler) hangupcall(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Calls.Hangup(ctx, p.get("channelName")); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
@@ -89,8 +162,8 @@ type callItem struct {
 	IDChannel   string `json:"idChannel"`
 }
 
-func (h *Handler) listcalls(ctx context.Context, p params) (any, *apiError) {
-	calls := h.core.ListCalls(ctx)
+func (h *Handler) listcalls(ctx context.Context, p params) (any, error) {
+	calls := h.svc.Calls.ListCalls(ctx)
 	res := listCallsResult{Success: "true", Total: strconv.Itoa(len(calls)), Results: make([]callItem, 0, len(calls))}
 	for _, c := range calls {
 		it := callItem{ChannelName: c.Name, Context: c.Context, Src: c.Src, Dst: c.Dst, Duration: strconv.Itoa(c.Seconds),
@@ -103,19 +176,27 @@ func (h *Handler) listcalls(ctx context.Context, p params) (any, *apiError) {
 	return res, nil
 }
 
-func (h *Handler) spying(ctx context.Context, p params) (any, *apiError) {
-	err := h.core.Spy(ctx, callflow.SpyRequest{
-		Source: source(p, "srcDialplanName"),
-		Target: callflow.LineSelector{
-			PublicNumber: p.get("dstExtenPublicNum"), InternalNumber: p.get("dstExtenInternalNum"),
-			ID: p.get("dstExtenId"), SIPUsername: p.get("dstSipUsername"), Dialplan: p.get("dstDialplanName"),
-		},
+func (h *Handler) spying(ctx context.Context, p params) (any, error) {
+	// The seed's caller id of the supervisor: spyCid, else 000; spyName,
+	// else the number when spyCid was given, else "Spy".
+	cid := callflow.CallerID{Number: p.get("spyCid"), Name: p.get("spyName")}
+	if cid.Name == "" {
+		cid.Name = "Spy"
+		if cid.Number != "" {
+			cid.Name = cid.Number
+		}
+	}
+	if cid.Number == "" {
+		cid.Number = "000"
+	}
+	_, err := h.svc.Calls.Spy(ctx, callflow.SpyRequest{
+		Source:        line(p, "src", "srcDialplanName"),
+		Target:        line(p, "dst", "dstDialplanName"),
 		TargetChannel: p.get("dstChannelName"),
-		SpyCid:        p.get("spyCid"),
-		SpyName:       p.get("spyName"),
+		CallerID:      cid,
 	})
 	if err != nil {
-		return nil, translate(err, codes{lookups: map[string]lookupCodes{callflow.RoleSource: spySource, callflow.RoleDestination: spyTarget}})
+		return nil, err
 	}
 	return ok, nil
 }
@@ -143,10 +224,10 @@ type sipItem struct {
 	SIPID           *string `json:"sip_id,omitempty"`
 }
 
-func (h *Handler) sipstatus(ctx context.Context, p params) (any, *apiError) {
-	peers, err := h.core.SIPStatus(ctx)
+func (h *Handler) sipstatus(ctx context.Context, p params) (any, error) {
+	peers, err := h.svc.Lines.SIPStatus(ctx)
 	if err != nil {
-		return nil, translate(err, codes{})
+		return nil, err
 	}
 	res := sipStatusResult{Total: len(peers), Results: make([]sipItem, 0, len(peers)), Success: true}
 	for _, pr := range peers {

@@ -2,6 +2,7 @@ package voipsun
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/callctl/callctl/callflow"
 )
@@ -10,45 +11,52 @@ func creds(p params) callflow.AgentCredentials {
 	return callflow.AgentCredentials{Number: p.get("agentNumber"), PIN: p.get("agentPin")}
 }
 
-func (h *Handler) agentlogin(ctx context.Context, p params) (any, *apiError) {
-	err := h.core.AgentLogin(ctx, callflow.AgentLoginRequest{Source: source(p, "dialplanName"), AgentCredentials: creds(p)})
-	if err != nil {
-		return nil, translate(err, codes{lookups: map[string]lookupCodes{callflow.RoleSource: agentLoginLookup}, agent: "500"})
+func (h *Handler) agentlogin(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Agents.Login(ctx, callflow.AgentLoginRequest{Source: line(p, "src", "dialplanName"), AgentCredentials: creds(p)}); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) agentlogout(ctx context.Context, p params) (any, *apiError) {
-	if err := h.core.AgentLogout(ctx, creds(p)); err != nil {
-		return nil, translate(err, codes{agent: "550"})
+func (h *Handler) agentlogout(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Agents.Logout(ctx, creds(p)); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) agentpause(ctx context.Context, p params) (any, *apiError) {
-	if err := h.core.AgentPause(ctx, creds(p), true); err != nil {
-		return nil, translate(err, codes{agent: "580"})
+func (h *Handler) agentpause(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Agents.Pause(ctx, creds(p), true); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) agentunpause(ctx context.Context, p params) (any, *apiError) {
-	if err := h.core.AgentPause(ctx, creds(p), false); err != nil {
-		return nil, translate(err, codes{agent: "590"})
+func (h *Handler) agentunpause(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Agents.Pause(ctx, creds(p), false); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) agentadd(ctx context.Context, p params) (any, *apiError) {
-	if err := h.core.AgentAdd(ctx, creds(p), p.get("queueName"), p.get("penalty")); err != nil {
-		return nil, translate(err, codes{agent: "601", queue: "600"})
+func (h *Handler) agentadd(ctx context.Context, p params) (any, error) {
+	m := callflow.QueueMembership{Queue: p.get("queueName")}
+	if v := p.get("penalty"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, callflow.Invalid(callflow.FieldPenalty, "%s: a number from 0 to %d", quote(v), callflow.MaxPenalty)
+		}
+		m.Penalty = n
+	}
+	if err := h.svc.Agents.AddQueue(ctx, creds(p), m); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
 
-func (h *Handler) agentremove(ctx context.Context, p params) (any, *apiError) {
-	if err := h.core.AgentRemove(ctx, creds(p), p.get("queueName")); err != nil {
-		return nil, translate(err, codes{agent: "611", queue: "610"})
+func (h *Handler) agentremove(ctx context.Context, p params) (any, error) {
+	if err := h.svc.Agents.RemoveQueue(ctx, creds(p), p.get("queueName")); err != nil {
+		return nil, err
 	}
 	return ok, nil
 }
@@ -72,10 +80,10 @@ var lineTexts = map[string]struct{ errno, text string }{
 	"RINGINUSE":   {"635", "Line is not free"},
 }
 
-func (h *Handler) agentstatus(ctx context.Context, p params) (any, *apiError) {
-	st, err := h.core.AgentStatus(ctx, creds(p))
+func (h *Handler) agentstatus(ctx context.Context, p params) (any, error) {
+	st, err := h.svc.Agents.Status(ctx, creds(p))
 	if err != nil {
-		return nil, translate(err, codes{agent: "620"})
+		return nil, err
 	}
 	prefix := "Agent " + st.Number + " is "
 	if !st.LoggedIn {

@@ -2,34 +2,40 @@ package voipsun
 
 import (
 	"errors"
-	"net/http"
-	"strings"
+	"strconv"
 
+	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/callflow"
 )
 
-// apiError is the seed's error answer; status is the HTTP status (200 for
-// the seed's own errors).
+// apiError is the seed's error answer.
 type apiError struct {
 	Success string `json:"success"`
 	Errno   string `json:"errno"`
 	Reason  string `json:"reason"`
-	status  int
 }
 
 func newError(errno, reason string) *apiError {
-	return &apiError{Success: "false", Errno: errno, Reason: reason, status: http.StatusOK}
+	return &apiError{Success: "false", Errno: errno, Reason: reason}
 }
 
-// The seed's general errors, and callctl's 130.
+// The seed's general errors, and callctl's.
 var (
 	errUnauthorized  = newError("100", "Unauthorized user or bad permissions")
 	errUnknownAction = newError("110", "Unknown action")
 	errMissing       = newError("120", "Missing required parameters")
+	errMethod        = newError("405", "Method not allowed")
+	errTooLarge      = newError("413", "Request body too large")
+	errThrottled     = newError("429", "Too many failed logins; try again later")
+	errBusy          = newError("503", "Too many requests waiting; try again later")
 )
 
 func errInvalid(detail string) *apiError {
 	return newError("130", "Invalid parameter value: "+detail)
+}
+
+func errAsterisk(detail string) *apiError {
+	return newError("900", "Asterisk did not carry the action out: "+detail)
 }
 
 // The seed's texts (typos included) by error number.
@@ -55,7 +61,7 @@ var lineStates = map[callflow.LineState]*apiError{
 	"Down":                   newError("228", "SIP channel stauts - Channel is down and available"),
 }
 
-// lookupCodes are the numbers of a line lookup's failures, per action and role.
+// lookupCodes are the numbers of a line lookup's failures, per action and line.
 type lookupCodes struct {
 	conflict, ambiguous, notFound, dialplan *apiError
 }
@@ -73,70 +79,192 @@ var (
 
 // codes are an action's error numbers where they depend on the action.
 type codes struct {
-	lookups map[string]lookupCodes // line lookups, by role
-	agent   string                 // unknown agent or wrong PIN
-	queue   string                 // unknown queue
+	lookups map[callflow.Field]lookupCodes // line lookups, by the line's field
+	agent   string                         // unknown agent or wrong PIN
+	queue   string                         // unknown queue
 }
 
-// translate turns a core error into the dialect's answer.
-func translate(err error, c codes) *apiError {
-	lookups, agent := c.lookups, c.agent
+// lineOf is the line a dialplan field belongs to.
+var lineOf = map[callflow.Field]callflow.Field{
+	callflow.FieldSourceDialplan: callflow.FieldSource,
+	callflow.FieldTargetDialplan: callflow.FieldTarget,
+	callflow.FieldTargetChannel:  callflow.FieldTarget,
+}
+
+// answer is the seed's answer to a failed request: the api layer's errors,
+// the core's (by kind and field, with the action's own numbers), anything
+// else as 900. p are the request's parameters (nil before they are read).
+func answer(actionName string, p params, err error) *apiError {
+	switch {
+	case errors.Is(err, api.ErrMethodNotAllowed):
+		return errMethod
+	case errors.Is(err, api.ErrBodyTooLarge):
+		return errTooLarge
+	case errors.Is(err, api.ErrUnknownAction):
+		return errUnknownAction
+	case errors.Is(err, api.ErrUnauthorized):
+		return errUnauthorized
+	case errors.Is(err, api.ErrBusy):
+		return errBusy
+	case errors.Is(err, api.ErrThrottled):
+		return errThrottled
+	}
+	var re *api.RequestError
+	if errors.As(err, &re) {
+		return errInvalid(re.Detail)
+	}
 	var e *callflow.Error
 	if !errors.As(err, &e) {
-		return &apiError{Success: "false", Errno: "900", Reason: "Asterisk did not carry the action out: " + err.Error(), status: http.StatusServiceUnavailable}
+		return errAsterisk(err.Error())
 	}
-	codes, hasLookup := lookups[e.Role]
-	if !hasLookup && len(lookups) == 1 {
-		for _, c := range lookups {
-			codes, hasLookup = c, true
+	c := actions[actionName].codes
+	lookup, hasLookup := c.lookups[e.Field]
+	if !hasLookup {
+		lookup, hasLookup = c.lookups[lineOf[e.Field]]
+	}
+	or := func(a *apiError) *apiError {
+		if a == nil || !hasLookup {
+			return errAsterisk(e.Detail) // no number for it: cannot happen in this action
 		}
+		return a
 	}
 	switch e.Kind {
 	case callflow.KindMissing:
+		if e.Field == callflow.FieldChannel {
+			return newError("400", "Parameter channelName is empty")
+		}
 		return errMissing
 	case callflow.KindInvalid:
-		return errInvalid(e.Detail)
+		if e.Field == callflow.FieldNone {
+			return errInvalid(e.Detail)
+		}
+		return errInvalid(paramName(actionName, p, e.Field) + ": " + e.Detail)
 	case callflow.KindConflict:
-		if hasLookup && e.Role != "" {
-			return codes.conflict
+		switch {
+		case e.Field == callflow.FieldOutRoute:
+			return errInvalid("use only one of outrouteName, outrouteId")
+		case hasLookup:
+			return lookup.conflict
 		}
 		return errInvalid(e.Detail)
 	case callflow.KindAmbiguous:
-		return codes.ambiguous
+		return or(lookup.ambiguous)
 	case callflow.KindNotFound:
-		return codes.notFound
-	case callflow.KindDialplanNotFound:
-		return codes.dialplan
-	case callflow.KindHostMismatch:
+		switch e.Field {
+		case callflow.FieldSource, callflow.FieldTarget, callflow.FieldTargetChannel:
+			return or(lookup.notFound)
+		case callflow.FieldSourceDialplan, callflow.FieldTargetDialplan:
+			return or(lookup.dialplan)
+		case callflow.FieldChannel:
+			return newError("401", "Channel not found")
+		case callflow.FieldOutRoute:
+			return newError("250", "Outroute not found!")
+		case callflow.FieldQueue:
+			if c.queue == "" {
+				return errAsterisk(e.Detail)
+			}
+			return newError(c.queue, "Queue "+e.Requested+" not found!")
+		case callflow.FieldRecord:
+			return newError("800", "CDR record not found!")
+		}
+	case callflow.KindBadCredentials:
+		if c.agent == "" {
+			return errAsterisk(e.Detail)
+		}
+		return newError(c.agent, textBadAgent)
+	case callflow.KindMismatch:
+		if e.Field == callflow.FieldCheckContact {
+			return newError("211", "SIP host contact IP address mismatch. Contact IP address of the channel "+e.Device+" is "+e.Actual+", but requested IP address is "+e.Requested)
+		}
 		return newError("210", "SIP host IP address mismatch. Channel "+e.Device+" is registered from IP "+e.Actual+" but requested IP address is "+e.Requested)
-	case callflow.KindContactMismatch:
-		return newError("211", "SIP host contact IP address mismatch. Contact IP address of the channel "+e.Device+" is "+e.Actual+", but requested IP address is "+e.Requested)
-	case callflow.KindLineState:
+	case callflow.KindLineBusy:
 		if a, ok := lineStates[e.State]; ok {
 			return a
 		}
 		return lineStates[callflow.LineUnreachable]
-	case callflow.KindOutRouteNotFound:
-		return newError("250", "Outroute not found!")
-	case callflow.KindChannelNotFound:
-		if hasLookup && e.Role == callflow.RoleDestination {
-			return codes.notFound
-		}
-		return newError("401", "Channel not found")
-	case callflow.KindBadAgent:
-		return newError(agent, textBadAgent)
-	case callflow.KindQueueNotFound:
-		return newError(c.queue, "Queue "+e.Requested+" not found!")
-	case callflow.KindCDRNotFound:
-		return newError("800", "CDR record not found!")
 	case callflow.KindNoRecording:
 		return newError("801", "CDR not contain any information about audio record!")
 	case callflow.KindMkdir:
 		return newError("810", "Destination folder does not exist and mkdir command failed. Please check parent folder permissions!")
-	case callflow.KindSourceUnreadable:
+	case callflow.KindUnreadable:
 		return newError("811", "Source file ("+e.Actual+") not exist or insufficient permissions to read them!")
 	case callflow.KindMoveFailed:
 		return newError("812", "Cannot move file to ("+e.Requested+"). Check destination folder permissions!")
 	}
-	return &apiError{Success: "false", Errno: "900", Reason: "Asterisk did not carry the action out: " + strings.TrimPrefix(e.Error(), "callflow: "), status: http.StatusServiceUnavailable}
+	return errAsterisk(e.Detail)
+}
+
+// paramName is the dialect's parameter for a core field, in an action.
+func paramName(action string, p params, f callflow.Field) string {
+	spying, moving := action == "spying", action == "moverecord"
+	switch f {
+	case callflow.FieldDestination:
+		return "dstNum"
+	case callflow.FieldSourceRing:
+		return "srcRingTimeout"
+	case callflow.FieldDestinationRing:
+		return "dstRingTimeout"
+	case callflow.FieldSourceCallerNumber:
+		if spying {
+			return "spyCid"
+		}
+		return "dialerCid"
+	case callflow.FieldSourceCallerName, callflow.FieldDestinationCallerName:
+		if spying {
+			return "spyName"
+		}
+		return "dialerName"
+	case callflow.FieldDestinationCallerNumber:
+		if action == "dial" && p.get("overrideCallerId") == "" {
+			return "dialerCid"
+		}
+		return "overrideCallerId"
+	case callflow.FieldCustom1, callflow.FieldCustom2, callflow.FieldCustom3, callflow.FieldCustom4:
+		return "customCDR" + strconv.Itoa(int(f-callflow.FieldCustom1)+1)
+	case callflow.FieldRecordingFile:
+		if moving {
+			return "filename"
+		}
+		return "monitorFilename"
+	case callflow.FieldRecordingDir:
+		if moving {
+			return "path"
+		}
+		return "monitorPath"
+	case callflow.FieldPreDial:
+		return "macro"
+	case callflow.FieldCheckHost:
+		return "checkIpHost"
+	case callflow.FieldCheckContact:
+		return "checkIpContact"
+	case callflow.FieldOutRoute:
+		if p.get("outrouteId") != "" {
+			return "outrouteId"
+		}
+		return "outrouteName"
+	case callflow.FieldContext:
+		return "context"
+	case callflow.FieldFailContext:
+		return "hangupContext"
+	case callflow.FieldChannel:
+		return "channelName"
+	case callflow.FieldTargetChannel:
+		return "dstChannelName"
+	case callflow.FieldAgent:
+		return "agentNumber"
+	case callflow.FieldQueue:
+		return "queueName"
+	case callflow.FieldPenalty:
+		return "penalty"
+	case callflow.FieldRecord:
+		return "cdrId"
+	case callflow.FieldSourceDialplan:
+		if spying {
+			return "srcDialplanName"
+		}
+		return "dialplanName"
+	case callflow.FieldTargetDialplan:
+		return "dstDialplanName"
+	}
+	return f.String()
 }

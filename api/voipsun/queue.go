@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
+	"time"
 
-	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/callflow"
 )
 
@@ -87,63 +88,74 @@ func (o orderedItems) MarshalJSON() ([]byte, error) {
 
 // memberStates are channelStatus texts by app_queue's member Status
 // (Asterisk's device states).
-var memberStates = map[string]string{
-	"1": "Line is free", "2": "Line is In use", "3": "Line is busy", "4": "Line is unavailable",
-	"5": "Line is unavailable", "6": "Line is ringing", "7": "Line is not free", "8": "Line is On hold",
+var memberStates = map[int]string{
+	1: "Line is free", 2: "Line is In use", 3: "Line is busy", 4: "Line is unavailable",
+	5: "Line is unavailable", 6: "Line is ringing", 7: "Line is not free", 8: "Line is On hold",
 }
 
-func (h *Handler) queuestatus(ctx context.Context, p params) (any, *apiError) {
-	q, err := h.core.QueueStatus(ctx, p.get("queueName"))
+func (h *Handler) queuestatus(ctx context.Context, p params) (any, error) {
+	q, err := h.svc.Agents.QueueStatus(ctx, p.get("queueName"))
 	if err != nil {
-		return nil, translate(err, codes{queue: "640"})
+		return nil, err
 	}
-	qp := q.Params
-	it := queueItem{QueueName: qp["Queue"], Max: qp["Max"], Strategy: qp["Strategy"], Calls: qp["Calls"],
-		HoldTime: qp["Holdtime"], TalkTime: qp["TalkTime"], Completed: qp["Completed"], Abandoned: qp["Abandoned"],
-		ServiceLevel: qp["ServiceLevel"], ServiceLevelPerf: qp["ServicelevelPerf"], Weight: qp["Weight"]}
+	itoa, secs := strconv.Itoa, func(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
+	it := queueItem{QueueName: q.Name, Max: itoa(q.Max), Strategy: q.Strategy, Calls: itoa(q.Calls),
+		HoldTime: secs(q.Holdtime), TalkTime: secs(q.TalkTime), Completed: itoa(q.Completed), Abandoned: itoa(q.Abandoned),
+		ServiceLevel: secs(q.ServiceLevel), ServiceLevelPerf: strconv.FormatFloat(q.ServiceLevelPerf, 'f', 1, 64), Weight: itoa(q.Weight)}
 	for _, m := range q.Members {
-		status := memberStates[m["Status"]]
+		status := memberStates[m.Status]
 		if status == "" {
 			status = "Line is unavailable"
 		}
-		if m["InCall"] == "1" {
+		if m.InCall {
 			status = "Line is busy"
+		}
+		lastCall := "0"
+		if !m.LastCall.IsZero() {
+			lastCall = strconv.FormatInt(m.LastCall.Unix(), 10)
 		}
 		it.Members = append(it.Members, struct {
 			key   string
 			value any
-		}{m["Name"], memberItem{
-			AgentName: m["Name"], ChannelStatus: status, Location: m["Location"], LoggedFrom: m["StateInterface"],
-			Membership: m["Membership"], Penalty: m["Penalty"], CallsTaken: m["CallsTaken"], LastCall: m["LastCall"],
-			IsInCall: m["InCall"], Status: m["Status"], Paused: m["Paused"],
+		}{m.Name, memberItem{
+			AgentName: m.Name, ChannelStatus: status, Location: m.Location, LoggedFrom: m.StateInterface,
+			Membership: m.Membership, Penalty: itoa(m.Penalty), CallsTaken: itoa(m.CallsTaken), LastCall: lastCall,
+			IsInCall: flag(m.InCall), Status: itoa(m.Status), Paused: flag(m.Paused),
 		}})
 	}
-	for _, e := range q.Entries {
+	for _, e := range q.Waiting {
 		it.Waiters = append(it.Waiters, struct {
 			key   string
 			value any
-		}{e["Position"], waiterItem{
-			Position: e["Position"], Channel: e["Channel"], Uniqueid: e["Uniqueid"],
-			CallerIDNum: e["CallerIDNum"], CallerIDName: ami.Unescape(e["CallerIDName"]),
-			ConnectedLineNum: known(e["ConnectedLineNum"]), ConnectedLineName: known(ami.Unescape(e["ConnectedLineName"])),
-			Wait: e["Wait"],
+		}{itoa(e.Position), waiterItem{
+			Position: itoa(e.Position), Channel: e.Channel, Uniqueid: e.Uniqueid,
+			CallerIDNum: e.Caller.Number, CallerIDName: e.Caller.Name,
+			ConnectedLineNum: orNull(e.Connected.Number), ConnectedLineName: orNull(e.Connected.Name),
+			Wait: secs(e.Wait),
 		}})
 	}
 	return queueStatusResult{Success: "true", Results: []queueItem{it}}, nil
 }
 
-// known is nil for Asterisk's placeholders of an unknown value.
-func known(s string) *string {
-	if s == "" || s == "unknown" || s == "<unknown>" {
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+// orNull is null for a value Asterisk does not know.
+func orNull(s string) *string {
+	if s == "" {
 		return nil
 	}
 	return &s
 }
 
-func (h *Handler) moverecord(ctx context.Context, p params) (any, *apiError) {
-	err := h.core.MoveRecord(ctx, callflow.MoveRecordRequest{CDRID: p.get("cdrId"), Filename: p.get("filename"), Path: p.get("path")})
+func (h *Handler) moverecord(ctx context.Context, p params) (any, error) {
+	err := h.svc.Recordings.Move(ctx, callflow.MoveRecordingRequest{Record: int64(id(p.get("cdrId"))), File: p.get("filename"), Dir: p.get("path")})
 	if err != nil {
-		return nil, translate(err, codes{})
+		return nil, err
 	}
 	return ok, nil
 }

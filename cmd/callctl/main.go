@@ -41,7 +41,8 @@ commands:
   status    show the database status
   cdr list  finished calls, newest first [--since T] [--until T] [--exten N] [--limit N]
   cdr show  one finished call and its sub-records: cdr show ID
-  user add NAME --password P [--actions all|a,b,c]   an API user (default: every action)
+  user add NAME --password P [--actions all|a,b,c]   an API user (default: every action;
+            actions are core actions: click_to_call, list_calls, … — see callctl user add -h)
   user list | user del NAME
   agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
   agent list | agent del NUMBER
@@ -72,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	exten := fs.String("exten", "", "cdr list: calls this extension took part in")
 	limit := fs.Int("limit", 100, "cdr list: at most this many calls")
 	password := fs.String("password", "", "user add: the user's password")
-	actions := fs.String("actions", "all", "user add: the actions the user may call: all, or a comma list")
+	actions := fs.String("actions", "all", "user add: the core actions the user may call, in every dialect: all, or a comma list of "+coreActions())
 	pin := fs.String("pin", "", "agent add: the agent's PIN")
 	name := fs.String("name", "", "agent add: the agent's name (default Agent_NUMBER)")
 	queues := fs.String("queues", "", "agent add: the agent's queues, a comma list")

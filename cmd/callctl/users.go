@@ -8,6 +8,7 @@ import (
 
 	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/api/users"
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/daemon"
 )
 
@@ -54,6 +55,15 @@ func userCommand(cmd string, args []string, password, actions string, jsonOut bo
 		tw.Flush()
 	}
 	return 0
+}
+
+// coreActions lists the core action names for the help.
+func coreActions() string {
+	var names []string
+	for _, a := range callflow.Actions() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ",")
 }
 
 // agentCommand runs "agent add|list|del".

@@ -47,13 +47,16 @@ else
 	mountpoint -q "$ROOT/proc" || $SUDO mount -t proc proc "$ROOT/proc"
 	$SUDO rm -f "$ROOT/run/asterisk/asterisk.ctl" "$ROOT/run/asterisk/asterisk.pid"
 	log "starting Asterisk"
-	# Asterisk must not inherit our descriptors beyond stdio (such as the
-	# lock tests hold on the shared test bed: Asterisk would hold it for ever).
-	for fd in /proc/$$/fd/*; do
-		fd=${fd##*/}
-		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
-	done
-	$SUDO chroot "$ROOT" /usr/sbin/asterisk -n -F
+	# Without the descriptors this script inherited: a caller's
+	# flock(1) on the test bed's lock must not live on in Asterisk (it
+	# would hold the lock until Asterisk stops, and every locked run
+	# would wait for ever).
+	(
+		for fd in $(ls /proc/$BASHPID/fd); do
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec $SUDO chroot "$ROOT" /usr/sbin/asterisk -n -F
+	)
 fi
 
 # Ready when fully booted and both AMI and ARI answer.

@@ -3,14 +3,18 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/testbed"
 )
@@ -256,4 +260,97 @@ done:
 	if !up {
 		t.Errorf("no Newstate between Newchannel and Hangup: %v", seen)
 	}
+}
+
+// What the real Asterisk reads: a header line of 1,024 bytes (CR LF
+// included) is read, one byte more is "line too long", answered without the
+// message's ActionID when that header comes after the long line (the AMI
+// library writes headers in map order). This is the limit package ami
+// splits Variable headers by.
+func TestAsteriskReadsLinesOf1024Bytes(t *testing.T) {
+	cfg := daemon.DefaultConfig()
+	conn, err := net.DialTimeout("tcp", cfg.AMI.Addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	// readMessage returns the next message that is not an event.
+	readMessage := func() string {
+		t.Helper()
+		for {
+			var msg strings.Builder
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("reading: %v (so far %q)", err, msg.String())
+				}
+				if line == "\r\n" {
+					break
+				}
+				msg.WriteString(line)
+			}
+			if !strings.HasPrefix(msg.String(), "Event:") {
+				return msg.String()
+			}
+		}
+	}
+	r.ReadString('\n') // banner
+	fmt.Fprintf(conn, "Action: Login\r\nUsername: %s\r\nSecret: %s\r\nEvents: off\r\nActionID: login\r\n\r\n", cfg.AMI.Username, cfg.AMI.Secret)
+	if m := readMessage(); !strings.Contains(m, "Response: Success") {
+		t.Fatalf("login: %q", m)
+	}
+	send := func(id string, lineLen int) string {
+		prefix := "Variable: X"
+		line := prefix + strings.Repeat("y", lineLen-len(prefix)-2) + "\r\n"
+		fmt.Fprintf(conn, "Action: Getvar\r\n%sActionID: %s\r\n\r\n", line, id)
+		return readMessage()
+	}
+	if m := send("at-limit", 1024); !strings.Contains(m, "ActionID: at-limit") || strings.Contains(m, "too long") {
+		t.Errorf("a line of 1,024 bytes: %q", m)
+	}
+	if m := send("over-limit", 1025); !strings.Contains(m, "line too long") || strings.Contains(m, "ActionID: over-limit") {
+		t.Errorf("a line of 1,025 bytes: %q", m)
+	}
+}
+
+// Variables that do not fit in one 1,024-byte line (four 255-byte values
+// with escaped commas, a long recording path) reach the channel whole,
+// split over several Variable headers.
+func TestLongVariablesReachTheChannel(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 20*time.Second)
+	want := map[string]string{"WAITSECS": "5"}
+	for i := 1; i <= 4; i++ {
+		want[fmt.Sprintf("CALLCTL_TEST%d", i)] = strings.Repeat(fmt.Sprintf("%d,(x)", i), 51) // 255 bytes
+	}
+	want["CALLCTL_TEST_PATH"] = "/var/spool/asterisk/monitor/" + strings.Repeat("p/", 150) + strings.Repeat("f", 200) + ".wav"
+	sub := d.AMI().Subscribe("test", 0)
+	defer sub.Close()
+	resp, err := d.AMI().Originate(ctx, ami.Action{
+		Headers:   map[string]string{"Channel": "Local/wait@callctl-test", "Application": "Wait", "Data": "5"},
+		Variables: want,
+	})
+	if err != nil || resp["Response"] != "Success" {
+		t.Fatalf("originate: %v %v", err, resp)
+	}
+	var channel string
+	for channel == "" {
+		select {
+		case e := <-sub.C():
+			if e.Event() == "VarSet" && e["Variable"] == "CALLCTL_TEST_PATH" {
+				channel = e["Channel"]
+			}
+		case <-ctx.Done():
+			t.Fatal("no VarSet of CALLCTL_TEST_PATH")
+		}
+	}
+	for name, value := range want {
+		resp, err := d.AMI().Action(ctx, ami.Action{Name: "Getvar", Headers: map[string]string{"Channel": channel, "Variable": name}})
+		if err != nil || resp["Value"] != value {
+			t.Errorf("Getvar %s = %q (%v), want %q", name, resp["Value"], err, value)
+		}
+	}
+	hangupAll(t, d, []string{channel})
 }

@@ -190,7 +190,7 @@ func answeredCall(t *testing.T, ctx context.Context, p *phone.Phone) *phone.Call
 
 func TestVoIPSUNGeneralErrors(t *testing.T) {
 	v := newVoipsunEnv(t)
-	if err := users.Add(v.d.DB(), "limited", "pw", []string{"listcalls"}); err != nil {
+	if err := users.Add(v.d.DB(), "limited", "pw", []string{"list_calls"}); err != nil {
 		t.Fatal(err)
 	}
 	limited := api{t: t, base: v.d.URL, user: "limited", pass: "pw"}

@@ -1,0 +1,50 @@
+package api
+
+import (
+	"context"
+
+	"github.com/callctl/callctl/callflow"
+)
+
+// Calls is the core's calls service, as dialects use it (*callflow.Calls).
+type Calls interface {
+	ClickToCall(ctx context.Context, r callflow.ClickToCallRequest) (callflow.CallRef, error)
+	Dial(ctx context.Context, r callflow.DialRequest) (callflow.CallRef, error)
+	Spy(ctx context.Context, r callflow.SpyRequest) (callflow.CallRef, error)
+	Hangup(ctx context.Context, channel string) error
+	ListCalls(ctx context.Context) []callflow.CallChannel
+}
+
+// Lines is the core's lines service (*callflow.Lines).
+type Lines interface {
+	SIPStatus(ctx context.Context) ([]callflow.SIPPeer, error)
+}
+
+// Agents is the core's agents and queues service (*callflow.Agents).
+type Agents interface {
+	Login(ctx context.Context, r callflow.AgentLoginRequest) error
+	Logout(ctx context.Context, a callflow.AgentCredentials) error
+	Pause(ctx context.Context, a callflow.AgentCredentials, paused bool) error
+	AddQueue(ctx context.Context, a callflow.AgentCredentials, m callflow.QueueMembership) error
+	RemoveQueue(ctx context.Context, a callflow.AgentCredentials, queue string) error
+	Status(ctx context.Context, a callflow.AgentCredentials) (callflow.AgentState, error)
+	QueueStatus(ctx context.Context, name string) (callflow.Queue, error)
+}
+
+// Recordings is the core's recordings service (*callflow.Recordings).
+type Recordings interface {
+	Move(ctx context.Context, r callflow.MoveRecordingRequest) error
+}
+
+// Services are the core's services the dialects call.
+type Services struct {
+	Calls      Calls
+	Lines      Lines
+	Agents     Agents
+	Recordings Recordings
+}
+
+// ServicesOf returns the services of the core.
+func ServicesOf(c *callflow.Core) Services {
+	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings}
+}
