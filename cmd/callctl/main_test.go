@@ -32,7 +32,7 @@ func TestAdminCommandsWithoutADaemon(t *testing.T) {
 		{[]string{"cdr", "show", "5"}, 2, "cdr 5 not found"},
 		{[]string{"cdr", "show", "x"}, 2, "the id is a number"},
 		{[]string{"cdr", "list", "--since", "yesterday"}, 2, "--since"},
-		{[]string{"status"}, 0, "schema version  1"},
+		{[]string{"status"}, 0, "schema version  2"},
 		{[]string{"user", "del", "crm"}, 0, "user crm deleted"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{}, 2, "usage"},
