@@ -136,7 +136,10 @@ func TestOnCommitRunsOnlyAfterCommit(t *testing.T) {
 	db := storetest.New(t)
 	var ran []string
 	db.Update(func(tx *store.Tx) error { tx.OnCommit(func() { ran = append(ran, "ok") }); return nil })
-	db.Update(func(tx *store.Tx) error { tx.OnCommit(func() { ran = append(ran, "rolled back") }); return errors.New("no") })
+	db.Update(func(tx *store.Tx) error {
+		tx.OnCommit(func() { ran = append(ran, "rolled back") })
+		return errors.New("no")
+	})
 	if len(ran) != 1 || ran[0] != "ok" {
 		t.Fatalf("ran %v", ran)
 	}
