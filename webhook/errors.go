@@ -20,3 +20,7 @@ var (
 	// a form.
 	ErrAnswerFormat = errors.New("webhook: the answer is neither a JSON object nor a form")
 )
+
+// ErrNoDelivery: no delivery has that id (it was delivered and has left
+// the log, or its client was deleted).
+var ErrNoDelivery = errors.New("webhook: no such delivery")
