@@ -85,7 +85,7 @@ func parseAnswer(contentType string, body []byte) (map[string]string, error) {
 		return out, nil
 	}
 	vals, err := url.ParseQuery(string(trimmed))
-	if err != nil || len(vals) == 0 {
+	if err != nil || len(vals) == 0 || !bytes.Contains(trimmed, []byte("=")) {
 		return nil, fmt.Errorf("%w: %.60q", ErrAnswerFormat, trimmed)
 	}
 	out := make(map[string]string, len(vals))

@@ -102,19 +102,5 @@ func (o *Outbox) callEndFields(c *Client, r *cdr.Record, now time.Time) (Fields,
 			s.SubCDRs[i].MonitorFile = file(l.RecordingPath)
 		}
 	}
-	fs, err := objectFields(s)
-	if err != nil {
-		return nil, err
-	}
-	if !c.IncludeRecording {
-		// monitor_file is only ever sent with include_recording.
-		out := fs[:0]
-		for _, f := range fs {
-			if f.Name != "monitor_file" {
-				out = append(out, f)
-			}
-		}
-		fs = out
-	}
-	return fs, nil
+	return objectFields(s)
 }

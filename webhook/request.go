@@ -29,6 +29,9 @@ const (
 // or the client's template; its headers, authentication and API key; and
 // the Standard Webhooks headers for delivery id at time now.
 func (c *Client) request(fs Fields, nodeID, id string, now time.Time) *Request {
+	if c.Kind == KindCallEnd && !c.IncludeRecording {
+		fs = without(fs, "monitor_file") // only ever sent with include_recording
+	}
 	all := append(append(Fields(nil), fs...), StringField(paramNodeID, nodeID))
 	req := &Request{Method: c.Method, URL: c.URL, Header: http.Header{}}
 	contentType := ""
@@ -117,6 +120,16 @@ func (c *Client) selected(fs Fields) Fields {
 			continue
 		}
 		out = append(out, f)
+	}
+	return out
+}
+
+func without(fs Fields, name string) Fields {
+	out := make(Fields, 0, len(fs))
+	for _, f := range fs {
+		if f.Name != name {
+			out = append(out, f)
+		}
 	}
 	return out
 }
