@@ -260,6 +260,7 @@ type result struct {
 	schedule []time.Duration
 	at       time.Time
 	dur      time.Duration
+	status   int   // the receiver's, 0 if none
 	err      error // nil: delivered
 }
 
@@ -268,10 +269,15 @@ type result struct {
 func (o *Outbox) attempt(ctx context.Context, it *item) {
 	start := time.Now()
 	c, req, err := o.render(it, start)
+	status := 0
 	if err == nil {
 		actx, cancel := context.WithTimeout(ctx, c.Timeout)
-		_, err = o.transport.Send(actx, req)
+		var reply *Reply
+		reply, err = o.transport.Send(actx, req)
 		cancel()
+		if reply != nil {
+			status = reply.Status
+		}
 	}
 	dur := time.Since(start)
 	var schedule []time.Duration
@@ -279,5 +285,5 @@ func (o *Outbox) attempt(ctx context.Context, it *item) {
 		schedule = c.Retry
 	}
 	o.sched.sent(it)
-	o.results <- result{it: it, kind: it.kind, schedule: schedule, at: start, dur: dur, err: err}
+	o.results <- result{it: it, kind: it.kind, schedule: schedule, at: start, dur: dur, status: status, err: err}
 }

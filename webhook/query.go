@@ -115,17 +115,13 @@ func (o *Outbox) Test(ctx context.Context, name string) (TestResult, error) {
 	now := time.Now()
 	var fs Fields
 	if c.Kind == KindCallEnd {
-		r := sampleRecord()
-		r.RecordingPath = ""
-		if fs, err = o.callEndFields(&c, &r, now); err != nil {
-			return TestResult{}, err
-		}
+		seed := sampleRecord().Seed(o.opts.Location)
 		if c.IncludeRecording {
-			for i, f := range fs {
-				if f.Name == "monitor_file" {
-					fs[i] = StringField("monitor_file", "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=")
-				}
-			}
+			file := "UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAIA+AAACABAAZGF0YQAAAAA=" // a silent WAV header
+			seed.MonitorFile = &file
+		}
+		if fs, err = objectFields(seed); err != nil {
+			return TestResult{}, err
 		}
 	} else {
 		fs = sampleParams().fields(o.opts.Location)

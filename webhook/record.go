@@ -25,7 +25,7 @@ type outcome struct {
 // transport said whether a failure may succeed later; the client's
 // schedule says when, and when to give up.
 func classify(r result) outcome {
-	out := outcome{r: r, attempts: r.it.attempts + 1, reason: ReasonOK, state: StateDelivered}
+	out := outcome{r: r, attempts: r.it.attempts + 1, reason: ReasonOK, state: StateDelivered, status: r.status}
 	if r.err == nil {
 		return out
 	}

@@ -59,12 +59,6 @@ func (o *Outbox) render(it *item, now time.Time) (*Client, *Request, error) {
 	return &c, c.request(fs, o.opts.NodeID, d.WebhookID, now), nil
 }
 
-// callEndBody is the end-of-call data: the seed's body and node_id.
-type callEndBody struct {
-	cdr.SeedRecord
-	NodeID string `json:"node_id"`
-}
-
 // callEndFields renders a finished call as the seed's end-of-call body:
 // signed references to its recordings, and with include_recording the
 // recordings themselves, read from disk now (a backlog does not copy audio
