@@ -20,6 +20,7 @@ import (
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
+	"github.com/callctl/callctl/webhook"
 )
 
 // Config is callctl's configuration: defaults, then the YAML file, then
@@ -45,6 +46,11 @@ type Config struct {
 	Calls callflow.Config `yaml:"calls" envPrefix:"CALLS_"`
 	// API configures the HTTP API dialects.
 	API APIConfig `yaml:"api" envPrefix:"API_"`
+	// NodeID names this PBX host on every call_end body (and event), for
+	// fleets of hosts; default the host name.
+	NodeID string `yaml:"node_id" env:"NODE_ID"`
+	// Webhook tunes the outbound API clients' outbox.
+	Webhook webhook.Config `yaml:"webhook" envPrefix:"WEBHOOK_"`
 }
 
 // APIConfig configures the HTTP API.
@@ -104,7 +110,16 @@ func DefaultConfig() Config {
 		Recording: recording.Config{Roots: []string{"/var/spool/asterisk/monitor", "/var/spool/asterisk/recording"}},
 		Calls:     callflow.DefaultConfig(),
 		API:       APIConfig{AuthCacheTTL: time.Minute},
+		NodeID:    hostname(),
+		Webhook:   webhook.DefaultConfig(),
 	}
+}
+
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "callctl"
 }
 
 // LoadConfig reads the YAML file at path ("" for none) over the defaults,
@@ -183,6 +198,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %w", err)
 	}
 	if err := c.Recording.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.NodeID == "" || len(c.NodeID) > 255 || strings.ContainsFunc(c.NodeID, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return fmt.Errorf("config: node_id %q: want 1-255 printable characters", c.NodeID)
+	}
+	if err := c.Webhook.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
