@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,8 +65,10 @@ func (o *Outbox) Save(c Client, replace bool) (Client, error) {
 			return &BadClientError{Msg: fmt.Sprintf("client %s is a %s client: delete it to make it a %s one", c.Name, old.Kind, c.Kind)}
 		case err == nil:
 			c.Created = old.Created
-		default:
+		case errors.Is(err, ErrNoClient):
 			c.Created = timeNow()
+		default:
+			return err
 		}
 		return tx.PutJSON(store.BucketWebhookClients, []byte(c.Name), &c)
 	})

@@ -74,6 +74,7 @@ func (o *Outbox) Retry(id uint64) (Delivery, error) {
 			if err := tx.Delete(store.BucketWebhookLog, key); err != nil {
 				return err
 			}
+			tx.OnCommit(func() { o.logCount.Add(-1) })
 		}
 		o.requeue(tx, &d)
 		return tx.PutJSON(store.BucketOutbox, key, &d)

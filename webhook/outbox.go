@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,7 +78,7 @@ type Outbox struct {
 	sched     *scheduler
 	results   chan result
 	m         *metrics
-	logCount  int // entries in the delivery log (the recorder's)
+	logCount  atomic.Int64 // entries in the delivery log
 	runOnce   sync.Once
 	stopped   chan struct{} // closed when Run begins its shutdown
 }
@@ -103,9 +104,11 @@ func New(db *store.DB, cfg Config, opts Options) (*Outbox, error) {
 		if key, err = tx.GetSecret(refKeyName, recording.RefKeySize); err != nil {
 			return err
 		}
-		if o.logCount, err = tx.Count(store.BucketWebhookLog); err != nil {
+		n, err := tx.Count(store.BucketWebhookLog)
+		if err != nil {
 			return err
 		}
+		o.logCount.Store(int64(n))
 		return tx.Scan(store.BucketOutbox, nil, nil, func(k, v []byte) (bool, error) {
 			var d Delivery
 			if err := json.Unmarshal(v, &d); err != nil {

@@ -505,3 +505,21 @@ func TestTestSendsASample(t *testing.T) {
 }
 
 var _ sync.Locker = (*sync.Mutex)(nil)
+
+// The delivery log keeps the newest webhook.log_size delivered deliveries.
+func TestLogIsTrimmed(t *testing.T) {
+	rcv := newReceiver(t)
+	cfg := DefaultConfig()
+	cfg.LogSize = 5
+	o, db := testOutbox(t, &cfg)
+	mustSave(t, o, Client{Name: "n", Kind: KindCallNotify, URL: rcv.URL()})
+	for i := 1; i <= 12; i++ {
+		notify(t, db, o, CallEvent{CallID: uint64(i), Seq: 1, Trigger: TriggerArrival})
+	}
+	rcv.wait(12, 5*time.Second)
+	waitFor(t, 2*time.Second, "nothing pending", func() bool { n, _ := o.sched.stats(); return n == 0 })
+	log, _ := o.Log(LogFilter{})
+	if len(log) != 5 || log[0].CallID != 12 || log[4].CallID != 8 {
+		t.Errorf("log of %d, newest %v", len(log), log)
+	}
+}

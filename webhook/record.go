@@ -125,7 +125,7 @@ func (o *Outbox) stopping() bool {
 // log (trimmed to LogSize), failed ones stay in the outbox as failed,
 // retries get their attempt count and next time.
 func (o *Outbox) apply(tx *store.Tx, batch []outcome) error {
-	logCount := o.logCount
+	logCount := int(o.logCount.Load())
 	for _, out := range batch {
 		if out.state == "" {
 			continue
@@ -179,7 +179,8 @@ func (o *Outbox) apply(tx *store.Tx, batch []outcome) error {
 			return err
 		}
 	}
-	logCount -= len(trim)
-	tx.OnCommit(func() { o.logCount = logCount })
+	if added := logCount - int(o.logCount.Load()) - len(trim); added != 0 {
+		tx.OnCommit(func() { o.logCount.Add(int64(added)) })
+	}
 	return nil
 }
