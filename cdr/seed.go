@@ -5,8 +5,9 @@ import "time"
 // SeedRecord is a record in the shape of the VIPeX end-of-call data
 // (seeds/vipex-api-clients-hu.txt): its field names and order, times as
 // "YYYY-MM-DD HH:MM:SS" in the PBX's zone, null for what is absent.
-// MonitorFile (the recording, base64) and MainReferenceID are filled in by
-// whoever sends it.
+// MonitorFile (the recording, base64), MainReferenceID and the sub-records'
+// ReferenceID are filled in by whoever sends it. Absent values are null,
+// also where the seed's examples show none (other_party_number, last_exten).
 type SeedRecord struct {
 	ID               uint64    `json:"id"`
 	Direction        int       `json:"direction"`
@@ -30,8 +31,8 @@ type SeedRecord struct {
 	MonitorFile      *string   `json:"monitor_file,omitempty"`
 	MainReferenceID  *string   `json:"main_reference_id"`
 	CustomField      *string   `json:"custom_field"`
-	OtherPartyNumber string    `json:"other_party_number"`
-	LastExten        string    `json:"last_exten"`
+	OtherPartyNumber *string   `json:"other_party_number"`
+	LastExten        *string   `json:"last_exten"`
 	UserNumber       *string   `json:"user_number"`
 	SubCDRs          []SeedLeg `json:"sub_cdrs"`
 }
@@ -56,6 +57,9 @@ type SeedLeg struct {
 	CCCall          *int    `json:"cc_call"`
 	MonitorFileName *string `json:"monitor_file_name"`
 	MonitorFile     *string `json:"monitor_file,omitempty"`
+	// ReferenceID is the signed reference to this sub-record's recording
+	// (VIPeX get_record), only where it has one; filled in by the sender.
+	ReferenceID *string `json:"reference_id,omitempty"`
 }
 
 // SeedTimeFormat is the seeds' time format.
@@ -70,7 +74,7 @@ func (r Record) Seed(loc *time.Location) SeedRecord {
 		Duration: r.Duration, Billsec: r.Billsec, Ringtime: r.Ringtime,
 		Pincode: optString(r.Pincode), IVRDigits: optString(r.IVRDigits), CCCall: optInt(r.CCCall),
 		Price: r.Price, CostLocation: optString(r.CostLocation), MonitorFileName: optString(r.MonitorFileName),
-		CustomField: optString(r.CustomField), OtherPartyNumber: r.OtherPartyNumber, LastExten: r.LastExten,
+		CustomField: optString(r.CustomField), OtherPartyNumber: optString(r.OtherPartyNumber), LastExten: optString(r.LastExten),
 		UserNumber: optString(r.UserNumber), SubCDRs: []SeedLeg{},
 	}
 	for _, l := range r.Legs {

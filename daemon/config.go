@@ -21,6 +21,7 @@ import (
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
+	"github.com/callctl/callctl/webhook"
 )
 
 // Config is callctl's configuration: defaults, then the YAML file, then
@@ -51,6 +52,11 @@ type Config struct {
 	// the cost of waking threads for every event; the GOMAXPROCS
 	// environment variable, when set, wins.
 	MaxProcs int `yaml:"max_procs" env:"MAX_PROCS"`
+	// NodeID names this PBX host on every call_end body (and event), for
+	// fleets of hosts; default the host name.
+	NodeID string `yaml:"node_id" env:"NODE_ID"`
+	// Webhook tunes the outbound API clients' outbox.
+	Webhook webhook.Config `yaml:"webhook" envPrefix:"WEBHOOK_"`
 }
 
 // APIConfig configures the HTTP API.
@@ -111,7 +117,16 @@ func DefaultConfig() Config {
 		Calls:     callflow.DefaultConfig(),
 		API:       APIConfig{AuthCacheTTL: time.Minute},
 		MaxProcs:  1,
+		NodeID:    hostname(),
+		Webhook:   webhook.DefaultConfig(),
 	}
+}
+
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "callctl"
 }
 
 // LoadConfig reads the YAML file at path ("" for none) over the defaults,
@@ -194,6 +209,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxProcs < 0 {
 		return errors.New("config: max_procs must be 0 (every CPU) or more")
+	}
+	if c.NodeID == "" || len(c.NodeID) > 255 || strings.ContainsFunc(c.NodeID, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return fmt.Errorf("config: node_id %q: want 1-255 printable characters", c.NodeID)
+	}
+	if err := c.Webhook.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	return nil
 }

@@ -63,3 +63,22 @@ func TestUnknownKeysAndBadValuesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeIDAndWebhookSettings(t *testing.T) {
+	cfg, err := LoadConfig("", map[string]string{})
+	if host, _ := os.Hostname(); err != nil || cfg.NodeID != host || cfg.Webhook.Concurrency != 4 || cfg.Webhook.AllowLinkLocal {
+		t.Fatalf("defaults: %v %q %+v", err, cfg.NodeID, cfg.Webhook)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("node_id: pbx-budapest-1\nwebhook:\n  allow_link_local: true\n  concurrency: 8\n  reference_ttl: 720h\n"), 0o600)
+	cfg, err = LoadConfig(path, map[string]string{"CALLCTL_WEBHOOK_LOG_SIZE": "500"})
+	if err != nil || cfg.NodeID != "pbx-budapest-1" || !cfg.Webhook.AllowLinkLocal || cfg.Webhook.Concurrency != 8 ||
+		cfg.Webhook.ReferenceTTL != 720*time.Hour || cfg.Webhook.LogSize != 500 {
+		t.Fatalf("%v %+v", err, cfg.Webhook)
+	}
+	for _, env := range []map[string]string{{"CALLCTL_NODE_ID": "a\nb"}, {"CALLCTL_WEBHOOK_CONCURRENCY": "0"}} {
+		if _, err := LoadConfig("", env); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
+	"github.com/callctl/callctl/webhook"
 )
 
 // Daemon is a wired callctl. New builds it and takes the database lock and
@@ -44,6 +45,7 @@ type Daemon struct {
 	pbx      *pbx.Directory
 	cdr      *cdrfeed.Feed
 	core     *callflow.Core
+	webhook  *webhook.Outbox
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -69,18 +71,33 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{}); err != nil {
-		db.Close()
-		return nil, err
-	}
 	recs, err := recording.New(cfg.Recording)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	whOpts, err := webhookOptions(cfg, recs, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	whOpts.Registerer = d.registry
+	if d.webhook, err = webhook.New(db, cfg.Webhook, whOpts); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{OnFinished: d.webhook.OnFinished}); err != nil {
+		db.Close()
+		return nil, err
+	}
 	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
 		Recordings: recs, Log: log, Metrics: callflow.NewMetrics(d.registry)})
-	d.admin = AdminCommands()
+	d.admin = AdminCommands(cfg)
+	// The daemon's own outbox runs the webhook commands, so that its
+	// workers see a retry or a deleted client at once.
+	for _, c := range webhook.AdminCommands(cfg.Webhook, whOpts, d.webhook) {
+		d.admin.Add(c)
+	}
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
 	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
@@ -102,13 +119,30 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 
 // AdminCommands returns every administrative command, for the daemon's
 // socket and for the CLI when no daemon runs.
-func AdminCommands() *admin.Registry {
+func AdminCommands(cfg Config) *admin.Registry {
 	var cmds []admin.Command
 	cmds = append(cmds, cdrstore.AdminCommands()...)
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
+	if recs, err := recording.New(cfg.Recording); err == nil {
+		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
+			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)
+		}
+	}
 	return admin.NewRegistry(cmds...)
 }
+
+// webhookOptions are the outbox's options from the configuration.
+func webhookOptions(cfg Config, recs *recording.Store, log zerolog.Logger) (webhook.Options, error) {
+	loc, err := cfg.Location()
+	if err != nil {
+		return webhook.Options{}, err
+	}
+	return webhook.Options{Location: loc, NodeID: cfg.NodeID, Recordings: recs, Log: log}, nil
+}
+
+// Webhook is the daemon's outbox (call flows ask data queries through it).
+func (d *Daemon) Webhook() *webhook.Outbox { return d.webhook }
 
 // Addr is the HTTP listener's address.
 func (d *Daemon) Addr() string { return d.listener.Addr().String() }
@@ -135,7 +169,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stop()
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	errs := make(chan error, 5)
 	start := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -147,6 +181,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	start("cdr", d.cdr.Run)
+	start("webhook", d.webhook.Run)
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
 	start("admin", func(ctx context.Context) error {

@@ -14,6 +14,12 @@
 // a finished call's recording (the API's moverecord action). Move's
 // failures are the distinct sentinel errors of errors.go, wrapped with %w.
 //
+// RefSigner signs opaque references to a call's recording (Sign, Verify;
+// ref.go): the end-of-call data's main_reference_id and reference_id, which
+// the VIPeX get_record action takes back. They name a record and sub-record
+// id and an expiry under an HMAC, never a path. ReadBase64 reads a recording
+// for the end-of-call data's monitor_file.
+//
 // A path is inside the roots only if it is twice: after filepath.Clean, as
 // Asterisk sees it, against the configured roots; and on the host, after
 // resolving the symbolic links of every existing component (of the path and

@@ -33,3 +33,15 @@ var (
 	// it before ErrMoveFailed when mapping errors.
 	ErrDestinationExists = fmt.Errorf("%w: destination exists", ErrMoveFailed)
 )
+
+// ErrTooLarge: ReadBase64's file is larger than its limit.
+var ErrTooLarge = errors.New("recording: the recording is too large")
+
+// RefSigner.Verify fails with one of these.
+var (
+	// ErrBadRef: the reference is malformed or not signed with this key
+	// (any byte of it changed).
+	ErrBadRef = errors.New("recording: not a valid recording reference")
+	// ErrRefExpired: the reference is genuine but has expired.
+	ErrRefExpired = errors.New("recording: the recording reference has expired")
+)

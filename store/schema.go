@@ -24,8 +24,13 @@ const (
 	BucketLiveCalls = "live_calls"
 	// Recordings callctl started, by call (callflow, recording).
 	BucketRecordings = "recordings"
-	// Webhook deliveries waiting to be sent (webhook).
+	// Webhook deliveries waiting to be sent or failed for good (webhook).
 	BucketOutbox = "outbox"
+	// Outbound API clients by name, and the log of delivered deliveries (webhook).
+	BucketWebhookClients = "webhook_clients"
+	BucketWebhookLog     = "webhook_log"
+	// Keys callctl generated for itself (GetSecret).
+	BucketSecrets = "secrets"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -42,6 +47,9 @@ var Migrations = []Migration{
 			BucketCDRByExten, BucketCDRByLeg, BucketLiveCalls, BucketRecordings, BucketOutbox)
 	}},
 	{2, "API users' permissions: VoIPSUN action names to core action names", usersToCoreActions},
+	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
+		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
+	}},
 }
 
 // voipsunToCore is migration 2's map, frozen as it was written: the

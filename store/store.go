@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,30 @@ func (db *DB) View(fn func(*Tx) error) error {
 // Update runs fn in a read-write transaction, committed if fn returns nil.
 func (db *DB) Update(fn func(*Tx) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error { return fn(&Tx{tx}) })
+}
+
+// OnCommit runs fn after the transaction has committed (never when it rolls
+// back): the place to tell a worker about what the transaction wrote.
+func (t *Tx) OnCommit(fn func()) { t.tx.OnCommit(fn) }
+
+// GetSecret returns the random key of n bytes stored under name, creating
+// it the first time (for keys callctl signs its own tokens with).
+func (t *Tx) GetSecret(name string, n int) ([]byte, error) {
+	b, err := t.bucket(BucketSecrets)
+	if err != nil {
+		return nil, err
+	}
+	if v := b.Get([]byte(name)); v != nil {
+		if len(v) != n {
+			return nil, fmt.Errorf("store: secret %s has %d bytes, want %d", name, len(v), n)
+		}
+		return append([]byte(nil), v...), nil
+	}
+	key := make([]byte, n)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return key, b.Put([]byte(name), key)
 }
 
 func (t *Tx) bucket(name string) (*bolt.Bucket, error) {

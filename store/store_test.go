@@ -107,3 +107,40 @@ func TestFailedUpdateChangesNothing(t *testing.T) {
 		return nil
 	})
 }
+
+func TestSecretIsCreatedOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, again []byte
+	db.Update(func(tx *store.Tx) error { first, err = tx.GetSecret("k", 32); return err })
+	db.Update(func(tx *store.Tx) error { again, err = tx.GetSecret("k", 32); return err })
+	db.Close()
+	if len(first) != 32 || string(first) != string(again) {
+		t.Fatalf("secret changed: %x %x", first, again)
+	}
+	db, _ = store.Open(dir, nil)
+	defer db.Close()
+	db.Update(func(tx *store.Tx) error { again, err = tx.GetSecret("k", 32); return err })
+	if string(first) != string(again) {
+		t.Fatal("secret changed after reopening")
+	}
+	if err := db.Update(func(tx *store.Tx) error { _, err := tx.GetSecret("k", 16); return err }); err == nil {
+		t.Fatal("a secret of another size was accepted")
+	}
+}
+
+func TestOnCommitRunsOnlyAfterCommit(t *testing.T) {
+	db := storetest.New(t)
+	var ran []string
+	db.Update(func(tx *store.Tx) error { tx.OnCommit(func() { ran = append(ran, "ok") }); return nil })
+	db.Update(func(tx *store.Tx) error {
+		tx.OnCommit(func() { ran = append(ran, "rolled back") })
+		return errors.New("no")
+	})
+	if len(ran) != 1 || ran[0] != "ok" {
+		t.Fatalf("ran %v", ran)
+	}
+}

@@ -6,6 +6,7 @@
 //	callctl cdr show ID [--json]
 //	callctl user add NAME --password P [--actions all|a,b,c] | user list | user del NAME
 //	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
+//	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl version
 //
 // Administrative commands talk to a running daemon through its admin socket,
@@ -46,6 +47,7 @@ commands:
   user list | user del NAME
   agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
   agent list | agent del NUMBER
+  webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   version   print the version
 
 Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
@@ -61,6 +63,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "webhook" {
+		return webhookCommand(args, stdout, stderr)
+	}
 	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
@@ -187,7 +192,7 @@ func printJSON(w io.Writer, v any) int {
 
 // adminExec runs an admin command through the daemon or on the database.
 func adminExec(ctx context.Context, cfg daemon.Config, name string, in, out any) error {
-	return admin.Exec(ctx, cfg.AdminSocket(), cfg.DataDir, daemon.AdminCommands(), name, in, out)
+	return admin.Exec(ctx, cfg.AdminSocket(), cfg.DataDir, daemon.AdminCommands(cfg), name, in, out)
 }
 
 func backgroundContext() context.Context { return context.Background() }
