@@ -15,6 +15,7 @@ type Event struct {
 	State    string // ChannelStateDesc: Down, Ring, Ringing, Up, Busy …
 
 	CallerNum    string
+	CallerName   string // unescaped
 	ConnectedNum string
 	Context      string
 	Exten        string
@@ -49,13 +50,14 @@ type Event struct {
 // ChannelSnapshot is one live channel as CoreShowChannels lists it, for
 // resynchronisation.
 type ChannelSnapshot struct {
-	Channel   string
-	Uniqueid  string
-	Linkedid  string
-	State     string
-	CallerNum string
-	Context   string
-	Exten     string
+	Channel    string
+	Uniqueid   string
+	Linkedid   string
+	State      string
+	CallerNum  string
+	CallerName string
+	Context    string
+	Exten      string
 	// Age is how long the channel has existed (CoreShowChannel's Duration).
 	Age time.Duration
 }

@@ -65,7 +65,12 @@ func loadFixture(t testing.TB, name string) []map[string]string {
 // replay feeds a fixture to tr the way the feed does: events in order, and
 // after a reconnect the CoreShowChannels answer that follows it to Resync.
 func replay(tr *cdr.Tracker, events []map[string]string) []cdr.Record {
-	var out []cdr.Record
+	return cdr.Records(replayChanges(tr, events))
+}
+
+// replayChanges is replay's changes, in order.
+func replayChanges(tr *cdr.Tracker, events []map[string]string) []cdr.Change {
+	var out []cdr.Change
 	for i := 0; i < len(events); i++ {
 		m := events[i]
 		if m["Event"] == "CallctlConnected" && i+1 < len(events) && isListItem(events[i+1]) {

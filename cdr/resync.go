@@ -7,9 +7,11 @@ import "time"
 // lost, or the daemon restarted. Channels the tracker knows that are gone
 // ended while nobody was looking: they are closed at the time of detection,
 // and their calls are flagged Resynced. Live channels the tracker does not
-// know are adopted, and their calls flagged Adopted.
-func (t *Tracker) Resync(at time.Time, live []ChannelSnapshot) []Record {
-	t.out = t.out[:0]
+// know are adopted, and their calls flagged Adopted. Like Apply, it returns
+// the changes it made.
+func (t *Tracker) Resync(at time.Time, live []ChannelSnapshot) []Change {
+	clear(t.changes)
+	t.changes = t.changes[:0]
 	up := make(map[string]ChannelSnapshot, len(live))
 	for _, s := range live {
 		up[s.Uniqueid] = s
@@ -28,7 +30,7 @@ func (t *Tracker) Resync(at time.Time, live []ChannelSnapshot) []Record {
 		ch := t.chans[s.Uniqueid]
 		if ch == nil {
 			e := Event{Name: "Newchannel", Time: at.Add(-s.Age), Channel: s.Channel, Uniqueid: s.Uniqueid,
-				Linkedid: s.Linkedid, State: s.State, CallerNum: s.CallerNum, Context: s.Context, Exten: s.Exten}
+				Linkedid: s.Linkedid, State: s.State, CallerNum: s.CallerNum, CallerName: s.CallerName, Context: s.Context, Exten: s.Exten}
 			ch = t.newChannel(&e)
 			ch.call.Adopted = true
 			if s.State == "Up" {
@@ -46,5 +48,5 @@ func (t *Tracker) Resync(at time.Time, live []ChannelSnapshot) []Record {
 			}
 		}
 	}
-	return append([]Record(nil), t.out...)
+	return t.changes
 }

@@ -46,7 +46,8 @@ type Tracker struct {
 	calls map[string]*call    // by linkedid
 	chans map[string]*channel // by uniqueid
 	local map[string]*channel // Local channels by name, to pair ;1 and ;2
-	out   []Record
+	// changes are what the current Apply or Resync reports.
+	changes []Change
 	// dirty are the calls whose live view or saved state changed since
 	// TakeChanged last ran.
 	dirty []*call
@@ -63,6 +64,8 @@ type call struct {
 	Adopted   bool       `json:"adopted,omitempty"`
 	ByAgent   string     `json:"by_agent,omitempty"` // AgentComplete's Reason: caller or agent
 	Resynced  bool       `json:"resynced,omitempty"`
+	Seq       int        `json:"seq,omitempty"`      // changes reported so far
+	Answered  bool       `json:"answered,omitempty"` // CallAnswered reported
 	hangupMax time.Time  // latest hangup seen
 	members   []*channel // the channels, as pointers (rebuilt on restore)
 	dirty     bool       // in Tracker.dirty
@@ -102,6 +105,7 @@ type channel struct {
 	Cause      int       `json:"cause,omitempty"`
 	State      string    `json:"state"`
 	CallerNum  string    `json:"caller_num,omitempty"`
+	CallerName string    `json:"caller_name,omitempty"`
 	Connected  string    `json:"connected_num,omitempty"`
 	Context    string    `json:"context,omitempty"`
 	Exten      string    `json:"exten,omitempty"` // the dialled number when it was created
@@ -163,14 +167,17 @@ func (t *Tracker) touch(c *call) {
 	}
 }
 
-// Apply feeds one event and returns the calls it finished.
-func (t *Tracker) Apply(e *Event) []Record {
-	t.out = t.out[:0]
+// Apply feeds one event and returns the changes it made (CallFinished
+// carries a finished call's record). The slice is valid until the next
+// Apply or Resync.
+func (t *Tracker) Apply(e *Event) []Change {
+	clear(t.changes)
+	t.changes = t.changes[:0]
 	t.apply(e)
-	if len(t.out) == 0 {
+	if len(t.changes) == 0 {
 		return nil
 	}
-	return append([]Record(nil), t.out...)
+	return t.changes
 }
 
 func (t *Tracker) apply(e *Event) {
@@ -206,6 +213,9 @@ func (t *Tracker) apply(e *Event) {
 		if ch != nil {
 			if ch.CallerNum == "" {
 				ch.CallerNum = keep(e.CallerNum)
+			}
+			if ch.CallerName == "" {
+				ch.CallerName = keep(e.CallerName)
 			}
 			if ch.Connected != e.ConnectedNum {
 				ch.Connected = keep(e.ConnectedNum)
@@ -271,16 +281,20 @@ func (t *Tracker) newChannel(e *Event) *channel {
 	}
 	ch := &channel{
 		Uniqueid: keep(e.Uniqueid), Name: keep(e.Channel), Created: e.Time,
-		State: state(e.State), CallerNum: keep(e.CallerNum), Context: keep(e.Context), Exten: keep(e.Exten),
+		State: state(e.State), CallerNum: keep(e.CallerNum), CallerName: keep(e.CallerName), Context: keep(e.Context), Exten: keep(e.Exten),
 	}
 	t.classify(ch)
 	t.chans[ch.Uniqueid] = ch
 	if ch.Kind == kindLocal {
 		t.local[ch.Name] = ch
 	}
-	t.join(ch, t.callFor(e.Linkedid, e.Time))
+	c := t.callFor(e.Linkedid, e.Time)
+	t.join(ch, c)
 	if e.State == "Up" {
 		ch.Answered = e.Time
+	}
+	if len(c.members) == 1 && ch.Kind == kindTrunk && ch.Uniqueid == c.Linkedid {
+		t.emit(CallArrived, c, nil, e.Time)
 	}
 	return ch
 }
@@ -435,7 +449,8 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 				l.Kind, kind = KindGroup, KindGroup
 			}
 		}
-		t.newLeg(dest.call, kind, dest, eff, e.Time)
+		l := t.newLeg(dest.call, kind, dest, eff, e.Time)
+		t.emit(LegRinging, dest.call, l, e.Time)
 	case kindTrunk:
 		// An inbound call sent back out (forward, transfer to a number).
 		if o := dest.call.origin(); eff != nil && o != nil && o.Kind == kindTrunk {
@@ -443,6 +458,10 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 			l.Channel, l.Uniqueid = dest.Name, dest.Uniqueid
 			l.Dst = dialledNumber(dest)
 			dest.LegIdx = len(dest.call.Legs)
+			ch := t.emit(DialledOut, dest.call, l, e.Time)
+			ch.Number, ch.Forwarded = l.Dst, true
+		} else {
+			t.emit(DialledOut, dest.call, nil, e.Time).Number = dialledNumber(dest)
 		}
 	}
 }
@@ -478,13 +497,19 @@ func (t *Tracker) dialEnd(caller *channel, e *Event) {
 }
 
 func (t *Tracker) answered(ch *channel, at time.Time) {
-	t.touch(ch.call)
+	c := ch.call
+	t.touch(c)
 	if ch.Answered.IsZero() {
 		ch.Answered = at
 	}
 	if l := t.openLeg(ch); l != nil && l.Answer.IsZero() {
 		l.Answer = at
 		l.Status = "ANSWER"
+		t.emit(LegAnswered, c, l, at)
+	}
+	if !c.Answered && (ch.Kind == kindExtension || ch.Kind == kindTrunk) && ch != c.origin() {
+		c.Answered = true
+		t.emit(CallAnswered, c, nil, at)
 	}
 }
 
@@ -504,6 +529,7 @@ func (t *Tracker) varSet(ch *channel, e *Event) {
 				l.Dst = o.Exten
 			}
 			ch.FlowIdx = len(ch.call.Legs)
+			t.emit(LegRinging, ch.call, l, e.Time)
 		}
 	case "CALLCTL_IVR_DIGITS":
 		v.IVRDigits = value
@@ -536,6 +562,7 @@ func (t *Tracker) closeFlow(ch *channel, at time.Time) {
 	if l.Open {
 		l.Open, l.Hangup = false, at
 		l.HangupBy = t.legHangupBy(ch.call, l, nil)
+		t.emit(LegHungUp, ch.call, l, at)
 	}
 	ch.FlowIdx = 0
 }
@@ -556,6 +583,7 @@ func (t *Tracker) closeLeg(ch *channel, at time.Time, status string) {
 	}
 	l.HangupBy = t.legHangupBy(ch.call, l, ch)
 	ch.LegIdx = 0
+	t.emit(LegHungUp, ch.call, l, at)
 }
 
 func (t *Tracker) hangup(ch *channel, at time.Time, cause int) {
@@ -605,6 +633,7 @@ func (t *Tracker) pickup(picker *channel, e *Event) {
 	l := t.newLeg(picker.call, KindPickup, picker, caller, e.Time)
 	l.Answer, l.Status = e.Time, "ANSWER"
 	picker.DialedBy = target.DialedBy
+	t.emit(LegAnswered, picker.call, l, e.Time)
 }
 
 func (t *Tracker) blindTransfer(e *Event) {
@@ -662,6 +691,7 @@ func (t *Tracker) move(ch *channel, linkedid string, at time.Time, kind string) 
 		caller := ch.call.origin()
 		l := t.newLeg(ch.call, kind, ch, caller, at)
 		l.Answer, l.Status = at, "ANSWER"
+		t.emit(LegAnswered, ch.call, l, at)
 	}
 }
 
@@ -679,9 +709,19 @@ func (t *Tracker) finishIfDone(c *call) {
 			delete(t.chans, ch.Uniqueid)
 		}
 	}
-	if r, ok := t.record(c); ok {
-		t.out = append(t.out, r)
+	r, ok := t.record(c)
+	if !ok {
+		return
 	}
+	// Legs still open end with the call.
+	for i, l := range sortedLegs(c) {
+		if l.Open {
+			t.emit(LegHungUp, c, nil, r.Hangup).Leg = legInfoOf(r.Legs[i])
+		}
+	}
+	rec := new(Record)
+	*rec = r
+	t.emit(CallFinished, c, nil, r.Hangup).Record = rec
 }
 
 // legHangupBy says who ended a leg: the line itself (callee), the caller of

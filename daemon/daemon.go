@@ -86,7 +86,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{OnFinished: d.webhook.OnFinished}); err != nil {
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: d.webhook}); err != nil {
 		db.Close()
 		return nil, err
 	}

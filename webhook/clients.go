@@ -70,7 +70,10 @@ func (o *Outbox) Save(c Client, replace bool) (Client, error) {
 		default:
 			return err
 		}
-		return tx.PutJSON(store.BucketWebhookClients, []byte(c.Name), &c)
+		if err := tx.PutJSON(store.BucketWebhookClients, []byte(c.Name), &c); err != nil {
+			return err
+		}
+		return o.loadTriggers(tx)
 	})
 	return c, err
 }
@@ -112,7 +115,7 @@ func (o *Outbox) Delete(name string) (int, error) {
 		}
 		dropped = len(keys)
 		tx.OnCommit(func() { o.sched.dropLane(name) })
-		return nil
+		return o.loadTriggers(tx)
 	})
 	return dropped, err
 }

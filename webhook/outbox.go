@@ -79,6 +79,7 @@ type Outbox struct {
 	results   chan result
 	m         *metrics
 	logCount  atomic.Int64 // entries in the delivery log
+	triggers  atomic.Pointer[triggerSet]
 	runOnce   sync.Once
 	stopped   chan struct{} // closed when Run begins its shutdown
 }
@@ -98,6 +99,7 @@ func New(db *store.DB, cfg Config, opts Options) (*Outbox, error) {
 	o := &Outbox{db: db, cfg: cfg, opts: opts, log: opts.Log.With().Str("pkg", "webhook").Logger(),
 		transport: opts.Transport, sched: newScheduler(cfg.Concurrency), results: make(chan result, 1024),
 		stopped: make(chan struct{})}
+	o.triggers.Store(&triggerSet{})
 	var key []byte
 	err := db.Update(func(tx *store.Tx) error {
 		var err error
@@ -109,6 +111,9 @@ func New(db *store.DB, cfg Config, opts Options) (*Outbox, error) {
 			return err
 		}
 		o.logCount.Store(int64(n))
+		if err := o.loadTriggers(tx); err != nil {
+			return err
+		}
 		return tx.Scan(store.BucketOutbox, nil, nil, func(k, v []byte) (bool, error) {
 			var d Delivery
 			if err := json.Unmarshal(v, &d); err != nil {

@@ -13,9 +13,10 @@ import (
 )
 
 // committer writes what the tracker produced, in its own goroutine so that
-// a commit never holds up the events: finished calls (each with whatever
-// must follow it in the same transaction), the changed calls in progress,
-// and the id blocks the tracker needs. Work that arrives while a commit
+// a commit never holds up the events: finished calls and the other changes
+// the outbox wants (each with the deliveries it causes, in the same
+// transaction), the changed calls in progress, and the id blocks the
+// tracker needs. Work that arrives while a commit
 // runs goes into the next one (group commit), so a finished call waits at
 // most about two commits.
 type committer struct {
@@ -23,43 +24,47 @@ type committer struct {
 	ids      *cdrstore.IDs
 	log      zerolog.Logger
 	m        *metrics
-	onSave   func(tx *store.Tx, r *cdr.Record) error
+	outbox   Outbox // nil: none
 	interval time.Duration // how often calls in progress are saved
 
 	wake chan struct{}
 
 	mu      sync.Mutex
-	records []pendingRecord
+	records []pendingChange
 	saves   map[string]*cdr.CallState // by linkedid; nil: delete
 	legacy  bool                      // the all-calls key of older versions is still there
 }
 
-// pendingRecord is a finished call waiting for its commit.
-type pendingRecord struct {
-	rec      cdr.Record
+// pendingChange is a change (a finished call, or a change the outbox
+// wants) waiting for its commit.
+type pendingChange struct {
+	change   cdr.Change
 	attempts int
 	next     time.Time // not before (after a failure of its own)
 }
+
+// linkedid is the call the change belongs to.
+func (p *pendingChange) linkedid() string { return p.change.Call.Linkedid }
 
 func newCommitter(db *store.DB, ids *cdrstore.IDs, log zerolog.Logger, m *metrics, interval time.Duration) *committer {
 	return &committer{db: db, ids: ids, log: log, m: m, interval: interval,
 		wake: make(chan struct{}, 1), saves: map[string]*cdr.CallState{}}
 }
 
-// add queues finished calls and changed calls in progress.
-func (c *committer) add(recs []cdr.Record, changed []cdr.Changed) {
-	if len(recs) == 0 && len(changed) == 0 {
+// add queues changes to commit and changed calls in progress.
+func (c *committer) add(changes []cdr.Change, changed []cdr.Changed) {
+	if len(changes) == 0 && len(changed) == 0 {
 		return
 	}
 	c.mu.Lock()
-	for _, r := range recs {
-		c.records = append(c.records, pendingRecord{rec: r})
+	for _, ch := range changes {
+		c.records = append(c.records, pendingChange{change: ch})
 	}
 	for _, ch := range changed {
 		c.saves[ch.Linkedid] = ch.Saved
 	}
 	c.mu.Unlock()
-	if len(recs) > 0 {
+	if len(changes) > 0 {
 		c.signal()
 	}
 }
@@ -119,11 +124,15 @@ func (c *committer) final() error {
 // call is due.
 func (c *committer) commit(now time.Time, saveNow bool) error {
 	c.mu.Lock()
-	var due, later []pendingRecord
+	// A change waiting after a failure holds the later changes of its call
+	// back: a call's changes are committed in their order.
+	var due, later []pendingChange
+	held := map[string]bool{}
 	for _, p := range c.records {
-		if now.IsZero() || !now.Before(p.next) {
+		if !held[p.linkedid()] && (now.IsZero() || !now.Before(p.next)) {
 			due = append(due, p)
 		} else {
+			held[p.linkedid()] = true
 			later = append(later, p)
 		}
 	}
@@ -147,7 +156,7 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 			}
 		}
 		for i := range due {
-			if err := c.save(tx, &due[i].rec); err != nil {
+			if err := c.save(tx, &due[i].change); err != nil {
 				return err
 			}
 		}
@@ -171,22 +180,30 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 		}
 		c.mu.Unlock()
 	}
-	var failed []pendingRecord
+	var failed []pendingChange
 	var lastErr error = err
+	failedCall := map[string]bool{}
 	for _, p := range due {
-		err := c.db.Update(func(tx *store.Tx) error { return c.save(tx, &p.rec) })
+		if failedCall[p.linkedid()] {
+			failed = append(failed, p) // behind an earlier change of its call
+			continue
+		}
+		err := c.db.Update(func(tx *store.Tx) error { return c.save(tx, &p.change) })
 		if err == nil {
-			c.done([]pendingRecord{p})
+			c.done([]pendingChange{p})
 			continue
 		}
 		lastErr = err
+		failedCall[p.linkedid()] = true
 		p.attempts++
 		p.next = time.Now().Add(backoff(p.attempts))
 		failed = append(failed, p)
-		c.log.Error().Err(err).Uint64("id", p.rec.ID).Str("linkedid", p.rec.Linkedid).Int("attempts", p.attempts).Msg("cannot save a finished call; will try again")
+		c.log.Error().Err(err).Uint64("id", p.change.Call.ID).Str("linkedid", p.linkedid()).Str("change", p.change.Kind.String()).
+			Int("attempts", p.attempts).Msg("cannot save a change of a call; will try again")
 	}
+	// Failed changes go back before those that waited meanwhile, in order.
 	c.mu.Lock()
-	c.records = append(c.records, failed...)
+	c.records = append(failed, c.records...)
 	c.mu.Unlock()
 	if len(failed) == 0 && !wantIDs && saves == nil {
 		return nil
@@ -194,17 +211,19 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 	return lastErr
 }
 
-// save writes one finished call: the record, the removal of its state in
-// progress, and what must follow it.
-func (c *committer) save(tx *store.Tx, r *cdr.Record) error {
-	if err := cdrstore.Save(tx, r); err != nil {
-		return err
+// save writes one change: a finished call's record and the removal of its
+// state in progress, and the deliveries the change causes.
+func (c *committer) save(tx *store.Tx, ch *cdr.Change) error {
+	if r := ch.Record; ch.Kind == cdr.CallFinished {
+		if err := cdrstore.Save(tx, r); err != nil {
+			return err
+		}
+		if err := cdrstore.SaveLiveCall(tx, r.Linkedid, nil); err != nil {
+			return err
+		}
 	}
-	if err := cdrstore.SaveLiveCall(tx, r.Linkedid, nil); err != nil {
-		return err
-	}
-	if c.onSave != nil {
-		return c.onSave(tx, r)
+	if c.outbox != nil {
+		return c.outbox.Enqueue(tx, ch)
 	}
 	return nil
 }
@@ -227,12 +246,14 @@ func (c *committer) writeSaves(tx *store.Tx, saves map[string]*cdr.CallState) er
 	return nil
 }
 
-func (c *committer) done(ps []pendingRecord) {
+func (c *committer) done(ps []pendingChange) {
 	now := time.Now()
 	for _, p := range ps {
-		c.m.finished.Inc()
-		c.m.commitDelay.Observe(now.Sub(p.rec.Hangup).Seconds())
-		c.log.Debug().Uint64("id", p.rec.ID).Int("legs", len(p.rec.Legs)).Msg("call saved")
+		if r := p.change.Record; r != nil {
+			c.m.finished.Inc()
+			c.m.commitDelay.Observe(now.Sub(r.Hangup).Seconds())
+			c.log.Debug().Uint64("id", r.ID).Int("legs", len(r.Legs)).Msg("call saved")
+		}
 	}
 }
 

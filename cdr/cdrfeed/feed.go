@@ -52,12 +52,21 @@ const idBlock = 256
 // maxBurst bounds the events applied between two refreshes of the live view.
 const maxBurst = 256
 
+// Outbox is where the changes of calls lead to deliveries (webhook.Outbox).
+type Outbox interface {
+	// Wants reports, without I/O, whether a change may cause a delivery.
+	// A finished call is committed whatever it answers.
+	Wants(c *cdr.Change) bool
+	// Enqueue writes the deliveries of a change inside tx: the transaction
+	// that saves the finished call, for CallFinished. An error rolls the
+	// change back, and it is tried again later (alone, so that it does not
+	// hold up other calls; later changes of its call wait behind it).
+	Enqueue(tx *store.Tx, c *cdr.Change) error
+}
+
 // Options are the feed's optional parts.
 type Options struct {
-	// OnFinished runs inside the transaction that saves a finished call;
-	// an error rolls that call back, and it is tried again later (alone,
-	// so that it does not hold up other calls).
-	OnFinished func(tx *store.Tx, r *cdr.Record) error
+	Outbox Outbox // nil: no deliveries
 }
 
 // Feed is the running CDR engine.
@@ -72,8 +81,9 @@ type Feed struct {
 	log     zerolog.Logger
 	m       *metrics
 
+	outbox  Outbox
 	changed []cdr.Changed // scratch of flush
-	records []cdr.Record  // finished calls of the current burst
+	changes []cdr.Change  // to commit: the finished calls and wanted changes of the current burst
 }
 
 // New subscribes to the AMI events at once (so that none is missed before
@@ -89,7 +99,7 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	f := &Feed{cfg: cfg, ami: a, ids: cdrstore.NewIDs(idBlock), view: newView(),
 		log: log.With().Str("pkg", "cdr").Logger(), m: newMetrics(reg)}
 	f.commits = newCommitter(db, f.ids, f.log, f.m, cfg.LiveSaveInterval)
-	f.commits.onSave = opts.OnFinished
+	f.commits.outbox, f.outbox = opts.Outbox, opts.Outbox
 	f.tracker = cdr.NewTracker(cdr.Options{Directory: Directory{dir}, IDs: f.ids, Rates: rates})
 
 	// The first id block and the saved calls, before any event.
@@ -185,21 +195,31 @@ func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 		resync = !f.resync(ctx)
 	}
 	if e, ok := ParseEvent(m); ok {
-		f.records = append(f.records, f.tracker.Apply(&e)...)
+		f.keep(f.tracker.Apply(&e))
 	}
 	return resync
 }
 
-// flush publishes what the events so far changed: the live view, the
-// finished calls and the saved state, to the committer.
+// keep takes the changes to commit: every finished call, and what the
+// outbox wants.
+func (f *Feed) keep(changes []cdr.Change) {
+	for i := range changes {
+		if c := &changes[i]; c.Kind == cdr.CallFinished || f.outbox != nil && f.outbox.Wants(c) {
+			f.changes = append(f.changes, *c)
+		}
+	}
+}
+
+// flush publishes what the events so far changed: the live view, and the
+// changes to commit and the saved state, to the committer.
 func (f *Feed) flush() {
 	f.changed = f.changed[:0]
 	f.tracker.TakeChanged(func(c cdr.Changed) { f.changed = append(f.changed, c) })
 	f.view.update(f.changed)
 	f.m.live.Set(float64(f.view.Len()))
-	f.commits.add(f.records, f.changed)
-	clear(f.records)
-	f.records = f.records[:0]
+	f.commits.add(f.changes, f.changed)
+	clear(f.changes)
+	f.changes = f.changes[:0]
 	clear(f.changed)
 }
 
@@ -217,12 +237,12 @@ func (f *Feed) resync(ctx context.Context) bool {
 	for i, it := range items {
 		live[i] = ParseChannel(it)
 	}
-	recs := f.tracker.Resync(time.Now(), live)
+	changes := f.tracker.Resync(time.Now(), live)
 	f.m.resyncs.Inc()
-	if len(recs) > 0 || len(live) > 0 {
-		f.log.Info().Int("closed", len(recs)).Int("channels_up", len(live)).Msg("resynchronised with Asterisk")
+	if closed := len(cdr.Records(changes)); closed > 0 || len(live) > 0 {
+		f.log.Info().Int("closed", closed).Int("channels_up", len(live)).Msg("resynchronised with Asterisk")
 	}
-	f.records = append(f.records, recs...)
+	f.keep(changes)
 	return true
 }
 

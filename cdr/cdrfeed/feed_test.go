@@ -94,10 +94,21 @@ func replayed(t testing.TB, dir *pbx.Directory, name string) []cdr.Record {
 	var out []cdr.Record
 	for _, m := range loadFixture(t, name) {
 		if e, ok := cdrfeed.ParseEvent(m); ok && !strings.HasPrefix(e.Name, "Callctl") {
-			out = append(out, tr.Apply(&e)...)
+			out = append(out, cdr.Records(tr.Apply(&e))...)
 		}
 	}
 	return out
+}
+
+// finishedHook is an outbox that wants no change but finished calls.
+type finishedHook func(tx *store.Tx, r *cdr.Record) error
+
+func (finishedHook) Wants(*cdr.Change) bool { return false }
+func (h finishedHook) Enqueue(tx *store.Tx, c *cdr.Change) error {
+	if c.Kind == cdr.CallFinished {
+		return h(tx, c.Record)
+	}
+	return nil
 }
 
 type counter struct{ n uint64 }
@@ -212,7 +223,7 @@ func TestFeedOneFailingCallDoesNotStallOthers(t *testing.T) {
 	var badLinkedid atomic.Value
 	badLinkedid.Store("")
 	var attempts atomic.Int32
-	r := start(t, cdrfeed.Options{OnFinished: func(tx *store.Tx, rec *cdr.Record) error {
+	r := start(t, cdrfeed.Options{Outbox: finishedHook(func(tx *store.Tx, rec *cdr.Record) error {
 		if rec.Linkedid == badLinkedid.Load().(string) {
 			attempts.Add(1)
 			if failing.Load() {
@@ -220,7 +231,7 @@ func TestFeedOneFailingCallDoesNotStallOthers(t *testing.T) {
 			}
 		}
 		return nil
-	}})
+	})})
 	bad := replayed(t, r.dir, "outbound-busy")
 	badLinkedid.Store(bad[0].Linkedid)
 	text, _ := eventText(t, "outbound-busy")

@@ -45,6 +45,7 @@ func ParseEvent(m ami.Message) (cdr.Event, bool) {
 		Linkedid:     m["Linkedid"],
 		State:        m["ChannelStateDesc"],
 		CallerNum:    number(m["CallerIDNum"]),
+		CallerName:   callerName(m["CallerIDName"]),
 		ConnectedNum: number(m["ConnectedLineNum"]),
 		Context:      m["Context"],
 		Exten:        m["Exten"],
@@ -95,7 +96,7 @@ func ParseEvent(m ami.Message) (cdr.Event, bool) {
 func ParseChannel(m ami.Message) cdr.ChannelSnapshot {
 	return cdr.ChannelSnapshot{
 		Channel: m["Channel"], Uniqueid: m["Uniqueid"], Linkedid: m["Linkedid"],
-		State: m["ChannelStateDesc"], CallerNum: number(m["CallerIDNum"]),
+		State: m["ChannelStateDesc"], CallerNum: number(m["CallerIDNum"]), CallerName: callerName(m["CallerIDName"]),
 		Context: m["Context"], Exten: m["Exten"], Age: parseHMS(m["Duration"]),
 	}
 }
@@ -119,4 +120,12 @@ func number(s string) string {
 		return ""
 	}
 	return s
+}
+
+// callerName is a caller name without Asterisk's escaping and placeholder.
+func callerName(s string) string {
+	if s == "<unknown>" || s == "" {
+		return ""
+	}
+	return ami.Unescape(s)
 }
