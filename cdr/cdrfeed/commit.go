@@ -24,7 +24,7 @@ type committer struct {
 	ids      *cdrstore.IDs
 	log      zerolog.Logger
 	m        *metrics
-	outbox   Outbox // nil: none
+	outbox   Outbox        // nil: none
 	interval time.Duration // how often calls in progress are saved
 
 	wake chan struct{}
