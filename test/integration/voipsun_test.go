@@ -425,7 +425,8 @@ func TestVoIPSUNOriginateErrors(t *testing.T) {
 
 func TestVoIPSUNDial(t *testing.T) {
 	v := newVoipsunEnv(t)
-	sub := v.d.AMI().Subscribe("test", 0)
+	// The test dialplan's UserEvent is not among the events callctl reads.
+	sub := testbed.AllEvents(t).Subscribe("test", 0)
 	defer sub.Close()
 	waitEvent := func(match func(ami.Message) bool) ami.Message {
 		t.Helper()

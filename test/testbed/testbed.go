@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/daemon"
 )
 
@@ -176,4 +177,22 @@ func Root() string {
 		cache = "/var/cache/callctl-testbed"
 	}
 	return filepath.Join(cache, "root")
+}
+
+// AllEvents connects an AMI client as the test bed's user callctl-all, which
+// has no event filters: for tests that watch events callctl itself does not
+// ask Asterisk for (UserEvent of the test dialplan …). It lives until the
+// test ends (the AMI library cannot be closed: its goroutines stay idle).
+func AllEvents(t testing.TB) *ami.Client {
+	t.Helper()
+	cfg := ami.DefaultConfig()
+	cfg.Username = "callctl-all"
+	c := ami.New(cfg, zerolog.Nop(), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go c.Run(ctx)
+	if !Eventually(10*time.Second, c.Ready) {
+		t.Fatal("the unfiltered AMI client did not connect")
+	}
+	return c
 }
