@@ -76,7 +76,7 @@ func (c *Client) eventSession(ctx context.Context) error {
 		}
 		conn.Close()
 	}()
-	r := bufio.NewReaderSize(conn, maxEventLine)
+	r := bufio.NewReaderSize(newRawReader(conn), maxEventLine)
 	if err := c.eventLogin(conn, r); err != nil {
 		return err
 	}

@@ -50,26 +50,38 @@ type Changed struct {
 	// Live is the call's new live view; nil when the call is over (or
 	// has nothing of its own left, as a call all of whose channels moved).
 	Live *LiveCall
-	// Saved is the call's state to keep across a daemon restart; nil when
-	// the call is over.
-	Saved *CallState
 }
 
-// TakeChanged reports every call changed since the last TakeChanged, once
-// each, and forgets them. Its cost is proportional to the changed calls,
-// not to all calls in progress.
+// TakeChanged reports every call whose live view changed since the last
+// TakeChanged, once each, and forgets them. Its cost is proportional to
+// the changed calls, not to all calls in progress.
 func (t *Tracker) TakeChanged(fn func(Changed)) {
 	for _, c := range t.dirty {
 		c.dirty = false
 		ch := Changed{Linkedid: c.Linkedid}
 		if t.calls[c.Linkedid] == c {
 			ch.Live = t.live(c)
-			ch.Saved = t.saved(c)
 		}
 		fn(ch)
 	}
 	clear(t.dirty)
 	t.dirty = t.dirty[:0]
+}
+
+// TakeUnsaved reports every call whose state changed since the last
+// TakeUnsaved, with a copy of its state to keep across a daemon restart
+// (nil when the call is over), once each, and forgets them.
+func (t *Tracker) TakeUnsaved(fn func(linkedid string, s *CallState)) {
+	for _, c := range t.unsaved {
+		c.unsaved = false
+		var s *CallState
+		if t.calls[c.Linkedid] == c {
+			s = t.saved(c)
+		}
+		fn(c.Linkedid, s)
+	}
+	clear(t.unsaved)
+	t.unsaved = t.unsaved[:0]
 }
 
 // Live returns the live view of every call in progress (built anew: meant

@@ -37,7 +37,7 @@ func (t *Tracker) State() State {
 // saved copies one call and its channels out of the tracker.
 func (t *Tracker) saved(c *call) *CallState {
 	cc := *c
-	cc.members, cc.dirty = nil, false
+	cc.members, cc.dirty, cc.unsaved = nil, false, false
 	cc.Legs = make([]*leg, len(c.Legs))
 	for i, l := range c.Legs {
 		ll := *l

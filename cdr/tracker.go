@@ -48,9 +48,9 @@ type Tracker struct {
 	local map[string]*channel // Local channels by name, to pair ;1 and ;2
 	// changes are what the current Apply or Resync reports.
 	changes []Change
-	// dirty are the calls whose live view or saved state changed since
-	// TakeChanged last ran.
-	dirty []*call
+	// dirty are the calls whose live view changed since TakeChanged last
+	// ran; unsaved those whose state changed since TakeUnsaved last ran.
+	dirty, unsaved []*call
 }
 
 // call is one call: the channels that share a linkedid.
@@ -69,6 +69,7 @@ type call struct {
 	hangupMax time.Time  // latest hangup seen
 	members   []*channel // the channels, as pointers (rebuilt on restore)
 	dirty     bool       // in Tracker.dirty
+	unsaved   bool       // in Tracker.unsaved
 }
 
 type callVars struct {
@@ -161,9 +162,16 @@ func init() {
 // touch notes that c changed: its live view and its saved state are
 // refreshed by the next TakeChanged.
 func (t *Tracker) touch(c *call) {
-	if c != nil && !c.dirty {
+	if c == nil {
+		return
+	}
+	if !c.dirty {
 		c.dirty = true
 		t.dirty = append(t.dirty, c)
+	}
+	if !c.unsaved {
+		c.unsaved = true
+		t.unsaved = append(t.unsaved, c)
 	}
 }
 

@@ -52,11 +52,21 @@ type Config struct {
 	// the cost of waking threads for every event; the GOMAXPROCS
 	// environment variable, when set, wins.
 	MaxProcs int `yaml:"max_procs" env:"MAX_PROCS"`
+	// Debug serves Go's profiles, for measuring callctl.
+	Debug DebugConfig `yaml:"debug" envPrefix:"DEBUG_"`
 	// NodeID names this PBX host on every call_end body (and event), for
 	// fleets of hosts; default the host name.
 	NodeID string `yaml:"node_id" env:"NODE_ID"`
 	// Webhook tunes the outbound API clients' outbox.
 	Webhook webhook.Config `yaml:"webhook" envPrefix:"WEBHOOK_"`
+}
+
+// DebugConfig turns on diagnostics that are off in production.
+type DebugConfig struct {
+	// Pprof serves Go's runtime profiles at /debug/pprof/ on the HTTP
+	// listener (heap, goroutines, CPU): anyone who reaches the listener
+	// can read them.
+	Pprof bool `yaml:"pprof" env:"PPROF"`
 }
 
 // APIConfig configures the HTTP API.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +109,10 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	})
 	d.mux.HandleFunc("GET /readyz", d.serveReady)
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
+	if cfg.Debug.Pprof {
+		d.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		d.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	}
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {

@@ -51,22 +51,25 @@ func newCommitter(db *store.DB, ids *cdrstore.IDs, log zerolog.Logger, m *metric
 		wake: make(chan struct{}, 1), saves: map[string]*cdr.CallState{}}
 }
 
-// add queues changes to commit and changed calls in progress.
-func (c *committer) add(changes []cdr.Change, changed []cdr.Changed) {
-	if len(changes) == 0 && len(changed) == 0 {
+// add queues changes to commit.
+func (c *committer) add(changes []cdr.Change) {
+	if len(changes) == 0 {
 		return
 	}
 	c.mu.Lock()
 	for _, ch := range changes {
 		c.records = append(c.records, pendingChange{change: ch})
 	}
-	for _, ch := range changed {
-		c.saves[ch.Linkedid] = ch.Saved
-	}
 	c.mu.Unlock()
-	if len(changes) > 0 {
-		c.signal()
-	}
+	c.signal()
+}
+
+// addSave queues the state of a call in progress (nil: the call is over)
+// for the next commit; the feed hands them over once a save interval.
+func (c *committer) addSave(linkedid string, s *cdr.CallState) {
+	c.mu.Lock()
+	c.saves[linkedid] = s
+	c.mu.Unlock()
 }
 
 func (c *committer) signal() {
@@ -85,11 +88,9 @@ func (c *committer) pending() int {
 
 // run commits until ctx ends, then commits what is left.
 func (c *committer) run(ctx context.Context) error {
-	tick := time.NewTicker(c.interval)
+	tick := time.NewTicker(c.interval) // retries after failures
 	defer tick.Stop()
-	lastSave := time.Now()
 	for {
-		saveNow := false
 		select {
 		case <-ctx.Done():
 			return c.final()
@@ -97,10 +98,7 @@ func (c *committer) run(ctx context.Context) error {
 		case <-c.ids.Wanted:
 		case <-tick.C:
 		}
-		if time.Since(lastSave) >= c.interval {
-			saveNow, lastSave = true, time.Now()
-		}
-		c.commit(time.Now(), saveNow)
+		c.commit(time.Now(), true)
 	}
 }
 

@@ -16,9 +16,10 @@ import (
 // clients in, answers Ping and an empty CoreShowChannels, and writes the
 // event text the test gives it to every session, as Asterisk would.
 type fakeAMI struct {
-	ln net.Listener
-	mu sync.Mutex
-	cs []net.Conn
+	ln    net.Listener
+	mu    sync.Mutex
+	cs    []net.Conn
+	lists int // CoreShowChannels answered (the feed's resynchronisations)
 }
 
 func newFakeAMI(t testing.TB) *fakeAMI {
@@ -56,6 +57,13 @@ func (f *fakeAMI) sessions() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.cs)
+}
+
+// resyncs returns how many CoreShowChannels it answered.
+func (f *fakeAMI) resyncs() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lists
 }
 
 // write sends text to every logged-in session.
@@ -99,6 +107,9 @@ func (f *fakeAMI) session(c net.Conn) {
 		}
 		f.mu.Lock()
 		c.Write([]byte(reply))
+		if m["Action"] == "CoreShowChannels" {
+			f.lists++
+		}
 		if m["Action"] == "Login" {
 			f.cs = append(f.cs, c)
 		}

@@ -161,6 +161,7 @@ func (f *Feed) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			f.flush()
+			f.save()
 			stopCommits()
 			return <-commitDone
 		case <-tick.C:
@@ -168,6 +169,7 @@ func (f *Feed) Run(ctx context.Context) error {
 				resync = !f.resync(ctx)
 				f.flush()
 			}
+			f.save()
 		case m := <-f.sub.C():
 			resync = f.handle(ctx, m, resync)
 		burst:
@@ -217,10 +219,24 @@ func (f *Feed) flush() {
 	f.tracker.TakeChanged(func(c cdr.Changed) { f.changed = append(f.changed, c) })
 	f.view.update(f.changed)
 	f.m.live.Set(float64(f.view.Len()))
-	f.commits.add(f.changes, f.changed)
+	f.commits.add(f.changes)
 	clear(f.changes)
 	f.changes = f.changes[:0]
 	clear(f.changed)
+}
+
+// save hands the states of the calls changed since the last save to the
+// committer (once a save interval: copying them costs, and they are only
+// for a restart).
+func (f *Feed) save() {
+	n := 0
+	f.tracker.TakeUnsaved(func(linkedid string, s *cdr.CallState) {
+		f.commits.addSave(linkedid, s)
+		n++
+	})
+	if n > 0 {
+		f.commits.signal()
+	}
 }
 
 // resync reconciles the tracker with Asterisk's channels; false means it

@@ -55,7 +55,9 @@ func start(t testing.TB, opts cdrfeed.Options) *running {
 	done := make(chan error, 1)
 	go func() { done <- feed.Run(ctx) }()
 	deadline := time.Now().Add(5 * time.Second)
-	for fake.sessions() == 0 || !client.Ready() {
+	// Events written before the feed's first resynchronisation would be
+	// closed by it (the fake Asterisk lists no channels).
+	for fake.sessions() == 0 || !client.Ready() || fake.resyncs() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the AMI client did not log in")
 		}

@@ -22,6 +22,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
@@ -49,6 +50,7 @@ func main() {
 	withCallctl := flag.Bool("callctl", true, "run callctl beside Asterisk")
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
+	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
 		fmt.Fprintln(os.Stderr, "cps:", err)
@@ -57,12 +59,14 @@ func main() {
 }
 
 // perfOut, when set, is where perf records callctl's profile.
-var perfOut string
+var perfOut, heapOut string
 
 type result struct {
 	ok, failed, retrans     int
 	callctlCPU, asteriskCPU float64
 	peakRSS, baseRSS        int64 // KiB
+	peakAnon, baseAnon      int64 // KiB: anonymous memory (the database file's mapped pages aside)
+	samples                 []sample
 	peakLive                int
 	switches                int64 // callctl's context switches
 	records, dupes          int
@@ -108,6 +112,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		ctlStart = cpuSeconds(d.cmd.Process.Pid)
 		res.switches = -contextSwitches(d.cmd.Process.Pid)
 		res.baseRSS = rss(d.cmd.Process.Pid, "VmRSS")
+		res.baseAnon = rss(d.cmd.Process.Pid, "RssAnon")
 	}
 	started := time.Now()
 	var perf *exec.Cmd
@@ -121,26 +126,40 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 
 	// Sample live calls while sipp runs.
 	stopSampling := make(chan struct{})
-	sampled := make(chan int)
+	sampled := make(chan []sample)
 	go func() {
-		peak := 0
-		t := time.NewTicker(5 * time.Second) // a scrape costs callctl CPU too: not too often
+		var samples []sample
+		t := time.NewTicker(time.Second) // a scrape costs callctl CPU too: not too often
 		defer t.Stop()
 		for {
 			select {
 			case <-stopSampling:
-				sampled <- peak
+				sampled <- samples
 				return
 			case <-t.C:
-				if d != nil {
-					if m, err := d.metrics(); err == nil {
-						peak = max(peak, int(m["callctl_cdr_live_calls"]))
-					}
+				if d == nil {
+					continue
+				}
+				if m, err := d.metrics(); err == nil {
+					samples = append(samples, sample{live: m["callctl_cdr_live_calls"], anon: float64(rss(d.cmd.Process.Pid, "RssAnon"))})
 				}
 			}
 		}
 	}()
 
+	if heapOut != "" && d != nil { // when the last call is placed, most calls are up
+		time.AfterFunc(time.Duration(float64(calls)/rate*float64(time.Second)), func() {
+			resp, err := plainHTTP.Get(d.url + "/debug/pprof/heap")
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			if f, err := os.Create(heapOut); err == nil {
+				io.Copy(f, resp.Body)
+				f.Close()
+			}
+		})
+	}
 	stat := filepath.Join(work, "uac-stat.csv")
 	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
 	uac := exec.Command("sipp", "127.0.0.1:5060", "-sf", filepath.Join(here, "uac.xml"),
@@ -180,7 +199,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		time.Sleep(2 * time.Second)
 	}
 	close(stopSampling)
-	res.peakLive = <-sampled
+	res.samples = <-sampled
+	for _, sm := range res.samples {
+		res.peakLive = max(res.peakLive, int(sm.live))
+		res.peakAnon = max(res.peakAnon, int64(sm.anon))
+	}
 	if perf != nil {
 		perf.Process.Signal(os.Interrupt)
 		perf.Wait()
@@ -219,14 +242,52 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	fmt.Printf("CDRs recorded     %d (missing %d, duplicate %d)\n", r.records, missing, r.dupes)
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
-	perCall := 0.0
+	perCall, anonPerCall := 0.0, 0.0
 	if r.peakLive > 0 {
 		perCall = float64(r.peakRSS-r.baseRSS) / float64(r.peakLive)
+		anonPerCall = float64(r.peakAnon-r.baseAnon) / float64(r.peakLive)
 	}
 	fmt.Printf("callctl RSS       peak %.1f MiB (start %.1f MiB), %d calls up at most, %.1f KiB per live call\n",
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
+	fmt.Printf("  anonymous       peak %.1f MiB (start %.1f MiB), %.1f KiB per live call (the rest is the database file's pages)\n",
+		float64(r.peakAnon)/1024, float64(r.baseAnon)/1024, anonPerCall)
+	fmt.Printf("  per live call   %.1f KiB: slope of anonymous memory over calls up, while they come up and stay (samples 1 s apart)\n", slope(r.samples))
 	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
 		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
+}
+
+// sample is callctl's anonymous memory (KiB) with so many calls up.
+type sample struct{ live, anon float64 }
+
+// slope is the least-squares slope of memory over calls up while calls
+// come up and stay (not while they end: freed memory is returned late):
+// what one more call in progress costs, the garbage collector's headroom
+// included.
+func slope(samples []sample) float64 {
+	peak := 0.0
+	for _, s := range samples {
+		peak = max(peak, s.live)
+	}
+	for i, s := range samples {
+		if s.live == peak {
+			for j := i; j < len(samples); j++ {
+				if samples[j].live < 0.9*peak {
+					samples = samples[:j]
+					break
+				}
+			}
+			break
+		}
+	}
+	var n, sx, sy, sxx, sxy float64
+	for _, s := range samples {
+		n++
+		sx, sy, sxx, sxy = sx+s.live, sy+s.anon, sxx+s.live*s.live, sxy+s.live*s.anon
+	}
+	if d := n*sxx - sx*sx; n > 2 && d != 0 {
+		return (n*sxy - sx*sy) / d
+	}
+	return 0
 }
 
 // daemonProc is callctl running as its own process.
@@ -254,6 +315,7 @@ func startDaemon(work string) (*daemonProc, error) {
 	cfg.DataDir, cfg.HTTP.Listen = d.dataDir, "127.0.0.1:"+port
 	cfg.Log.Level, cfg.Log.Format = "warn", "json"
 	cfg.Recording.HostPrefix = testbed.Root()
+	cfg.Debug.Pprof = heapOut != ""
 	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
 	y, err := yaml.Marshal(cfg)
 	if err != nil {
