@@ -1,14 +1,19 @@
 package cdrfeed_test
 
 import (
+	"compress/gzip"
+	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 )
 
@@ -52,6 +57,9 @@ func callCopies(t testing.TB, name string, n int, stop string, first int) (strin
 // kind), read over AMI text from a fake Asterisk.
 func BenchmarkFeedLiveCallMemory(b *testing.B) {
 	const calls = 2000
+	if os.Getenv("CDRFEED_HEAP_PROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for a profile of a few MB
+	}
 	for b.Loop() {
 		r := start(b, cdrfeed.Options{})
 		const chunk = 100 // calls written at once: within the AMI queue
@@ -80,4 +88,109 @@ func BenchmarkFeedLiveCallMemory(b *testing.B) {
 		b.ReportMetric((float64(after.HeapAlloc)-float64(before.HeapAlloc))/calls, "bytes/call")
 		r.stop()
 	}
+}
+
+// BenchmarkFeedReplay50cps replays the AMI stream callctl's AMI user
+// received during a 50 calls/s load run on the test bed (300 outbound
+// answered calls, 3 s talk, recorded with `go run ./test/load/cps -record`)
+// through the whole feed: AMI text over TCP → parse → tracker → live view →
+// group commits on a temporary bbolt, at the recorded pace, so wake-ups and
+// commit batching are those of the running daemon. It reports the process's
+// CPU time (user+system) and allocations per event.
+func BenchmarkFeedReplay50cps(b *testing.B) {
+	events := recordedStream(b, "load-50cps.ami.gz")
+	calls := map[string]bool{}
+	for _, e := range events {
+		if id := header(e.text, "Linkedid"); id != "" {
+			calls[id] = true
+		}
+	}
+	for b.Loop() {
+		r := start(b, cdrfeed.Options{})
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		cpu0 := cpuTime()
+		t0, first := time.Now(), events[0].at
+		for i := 0; i < len(events); {
+			// Everything due by now goes in one write, as Asterisk's
+			// bursts arrive.
+			due := first.Add(time.Since(t0))
+			var burst strings.Builder
+			for ; i < len(events) && !events[i].at.After(due); i++ {
+				burst.WriteString(events[i].text)
+			}
+			if burst.Len() > 0 {
+				r.fake.write(burst.String())
+			}
+			if i < len(events) {
+				time.Sleep(time.Until(t0.Add(events[i].at.Sub(first))))
+			}
+		}
+		waitFor(b, "the records", 30*time.Second, func() bool { return len(stored(b, r.db)) == len(calls) })
+		cpu := cpuTime() - cpu0
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(events)), "cpu-µs/event")
+		b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(len(events)), "allocs/event")
+		b.ReportMetric(float64(len(events)), "events")
+		r.stop()
+	}
+}
+
+type recordedEvent struct {
+	at   time.Time // its Timestamp (events without one go with the one before)
+	text string
+}
+
+// recordedStream reads a gzipped AMI text recording into its events.
+func recordedStream(t testing.TB, name string) []recordedEvent {
+	f, err := os.Open(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []recordedEvent
+	var at time.Time
+	text := string(raw)
+	for {
+		block, rest, ok := strings.Cut(text, "\r\n\r\n")
+		if !ok { // a recording stops where the run did: drop a partial event
+			break
+		}
+		text = rest
+		if ts := header(block, "Timestamp"); ts != "" {
+			at = ami.ParseTimestamp(ts)
+		}
+		if !at.IsZero() {
+			out = append(out, recordedEvent{at, block + "\r\n\r\n"})
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s: no events", name)
+	}
+	return out
+}
+
+// header returns the value of an AMI header in an event's text.
+func header(block, name string) string {
+	for _, line := range strings.Split(block, "\r\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

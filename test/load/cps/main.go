@@ -51,6 +51,8 @@ func main() {
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
+	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
+	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
 		fmt.Fprintln(os.Stderr, "cps:", err)
@@ -59,7 +61,7 @@ func main() {
 }
 
 // perfOut, when set, is where perf records callctl's profile.
-var perfOut, heapOut string
+var perfOut, heapOut, recordOut, binPath string
 
 type result struct {
 	ok, failed, retrans     int
@@ -98,6 +100,13 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		defer d.stop()
+	}
+	if recordOut != "" {
+		rec, err := startRecorder(recordOut)
+		if err != nil {
+			return err
+		}
+		defer rec.stop()
 	}
 	uas, err := startUAS(work, talk, calls, rate)
 	if err != nil {
@@ -299,11 +308,14 @@ type daemonProc struct {
 }
 
 func startDaemon(work string) (*daemonProc, error) {
-	bin := filepath.Join(work, "callctl")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/callctl")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("building callctl: %w", err)
+	bin := binPath
+	if bin == "" {
+		bin = filepath.Join(work, "callctl")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/callctl")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("building callctl: %w", err)
+		}
 	}
 	port, err := freePort()
 	if err != nil {
