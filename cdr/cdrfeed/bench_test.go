@@ -1,9 +1,13 @@
 package cdrfeed_test
 
 import (
+	"bufio"
 	"compress/gzip"
+	"context"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -13,8 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/store/storetest"
 )
 
 // callCopies returns the Asterisk events of n copies of a recorded call,
@@ -94,11 +102,14 @@ func BenchmarkFeedLiveCallMemory(b *testing.B) {
 // received during a 50 calls/s load run on the test bed (300 outbound
 // answered calls, 3 s talk, recorded with `go run ./test/load/cps -record`)
 // through the whole feed: AMI text over TCP → parse → tracker → live view →
-// group commits on a temporary bbolt, at the recorded pace, so wake-ups and
-// commit batching are those of the running daemon. It reports the process's
-// CPU time (user+system) and allocations per event.
+// group commits on a temporary bbolt, at the recorded pace (from another
+// process), so wake-ups and commit batching are those of the running
+// daemon. It reports the CPU time (user+system), context switches and
+// allocations per event of the feed's process. Run it with GOMAXPROCS=1,
+// as the daemon runs (max_procs).
 func BenchmarkFeedReplay50cps(b *testing.B) {
 	events := recordedStream(b, "load-50cps.ami.gz")
+	replayedEvents = len(events)
 	calls := map[string]bool{}
 	for _, e := range events {
 		if id := header(e.text, "Linkedid"); id != "" {
@@ -106,34 +117,119 @@ func BenchmarkFeedReplay50cps(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		r := start(b, cdrfeed.Options{})
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		cpu0 := cpuTime()
-		t0, first := time.Now(), events[0].at
-		for i := 0; i < len(events); {
-			// Everything due by now goes in one write, as Asterisk's
-			// bursts arrive.
-			due := first.Add(time.Since(t0))
-			var burst strings.Builder
-			for ; i < len(events) && !events[i].at.After(due); i++ {
-				burst.WriteString(events[i].text)
-			}
-			if burst.Len() > 0 {
-				r.fake.write(burst.String())
-			}
-			if i < len(events) {
-				time.Sleep(time.Until(t0.Add(events[i].at.Sub(first))))
-			}
-		}
-		waitFor(b, "the records", 30*time.Second, func() bool { return len(stored(b, r.db)) == len(calls) })
-		cpu := cpuTime() - cpu0
-		runtime.ReadMemStats(&m1)
-		b.ReportMetric(float64(cpu.Microseconds())/float64(len(events)), "cpu-µs/event")
-		b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(len(events)), "allocs/event")
-		b.ReportMetric(float64(len(events)), "events")
-		r.stop()
+		replay(b, len(calls))
 	}
+}
+
+// replay plays the events from a separate process (this test binary,
+// re-executed: see TestMain), so that the CPU time and context switches
+// measured here are the feed's and its AMI client's alone.
+func replay(b *testing.B, calls int) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), replayServerEnv+"=load-50cps.ami.gz")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close() // the replayer ends when its stdin does
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		b.Fatal("the replayer did not start")
+	}
+	cfg := ami.DefaultConfig()
+	cfg.Addr = lines.Text()
+	cfg.PingInterval = time.Hour
+	client := ami.New(cfg, zerolog.Nop(), nil)
+	dir, err := pbx.New(pbx.DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := storetest.New(b)
+	feed, err := cdrfeed.New(cdrfeed.DefaultConfig(), client, db, dir, zerolog.Nop(), nil, cdrfeed.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go client.Run(ctx)
+	done := make(chan error, 1)
+	go func() { done <- feed.Run(ctx) }()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	u0 := usage()
+	if !lines.Scan() || lines.Text() != "done" { // it starts after the feed's first resynchronisation
+		b.Fatal("the replay did not end")
+	}
+	waitFor(b, "the records", 30*time.Second, func() bool { return len(stored(b, db)) == calls })
+	u1 := usage()
+	runtime.ReadMemStats(&m1)
+	cancel()
+	<-done
+	n := float64(replayedEvents)
+	b.ReportMetric(float64((u1.cpu-u0.cpu).Microseconds())/n, "cpu-µs/event")
+	b.ReportMetric(float64(u1.switches-u0.switches)/n, "ctxsw/event")
+	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/n, "allocs/event")
+}
+
+// replayedEvents is the number of events of the recording.
+var replayedEvents int
+
+const replayServerEnv = "CALLCTL_CDRFEED_REPLAY_SERVER"
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(replayServerEnv); name != "" {
+		replayServer(name)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// processTB lets the test helpers run outside a test: a failure ends the
+// process.
+type processTB struct{ testing.TB }
+
+func (processTB) Helper()           {}
+func (processTB) Cleanup(func())    {}
+func (processTB) Fatal(args ...any) { fmt.Fprintln(os.Stderr, args...); os.Exit(1) }
+func (processTB) Fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+
+// replayServer is a fake Asterisk that prints its address, waits for a
+// client's first CoreShowChannels, writes a recording at its pace, prints
+// "done", and serves until its stdin ends.
+func replayServer(name string) {
+	t := processTB{}
+	events := recordedStream(t, name)
+	fake := newFakeAMI(t)
+	fmt.Println(fake.addr())
+	for fake.resyncs() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	t0, first := time.Now(), events[0].at
+	for i := 0; i < len(events); {
+		// Everything due by now goes in one write, as Asterisk's
+		// bursts arrive.
+		due := first.Add(time.Since(t0))
+		var burst strings.Builder
+		for ; i < len(events) && !events[i].at.After(due); i++ {
+			burst.WriteString(events[i].text)
+		}
+		if burst.Len() > 0 {
+			fake.write(burst.String())
+		}
+		if i < len(events) {
+			time.Sleep(time.Until(t0.Add(events[i].at.Sub(first))))
+		}
+	}
+	fmt.Println("done")
+	io.Copy(io.Discard, os.Stdin)
+	fake.close()
 }
 
 type recordedEvent struct {
@@ -188,9 +284,14 @@ func header(block, name string) string {
 	return ""
 }
 
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
+type rusage struct {
+	cpu      time.Duration // user and system
+	switches int64         // context switches, voluntary or not
+}
+
+// usage is what the process has used so far.
+func usage() rusage {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return rusage{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Nvcsw + ru.Nivcsw}
 }
