@@ -320,3 +320,13 @@ func createStream(t testing.TB, url, name string, replicas int) {
 		t.Fatal(err)
 	}
 }
+
+func openDB(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
