@@ -99,4 +99,3 @@ func BenchmarkAckLatency(b *testing.B) {
 		b.StartTimer()
 	}
 }
-

@@ -27,10 +27,12 @@ func Example_consumer() {
 	last := map[string]int{} // node_id/linkedid → last seq handled (keep it with your data)
 	cc, _ := cons.Consume(func(m jetstream.Msg) {
 		var h struct {
-			NodeID, Linkedid, Change string
-			Seq                      int
+			NodeID   string `json:"node_id"`
+			Linkedid string `json:"linkedid"`
+			Change   string `json:"change"`
+			Seq      int    `json:"seq"`
 		}
-		json.Unmarshal(m.Data(), &h) // field names match case-insensitively
+		json.Unmarshal(m.Data(), &h)
 		if key := h.NodeID + "/" + h.Linkedid; h.Seq > last[key] {
 			last[key] = h.Seq
 			log.Printf("%s %s #%d: %s", h.NodeID, h.Change, h.Seq, m.Data())

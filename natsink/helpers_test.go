@@ -35,7 +35,7 @@ func (testDirectory) Line(ep string) (cdr.Line, bool) {
 	return cdr.Line{}, false
 }
 func (testDirectory) IsTrunk(ep string) bool { return ep == "carrier" }
-func (testDirectory) QueueID(q string) int  { return map[string]int{"support": 1, "sales": 2}[q] }
+func (testDirectory) QueueID(q string) int   { return map[string]int{"support": 1, "sales": 2}[q] }
 
 type counter struct{ n uint64 }
 
