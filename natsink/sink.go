@@ -75,7 +75,7 @@ type Sink struct {
 	backoff   time.Duration // the last pause
 	recheck   atomic.Bool   // the stream may be missing: look again
 	connected chan struct{} // a (re)connection happened
-	onAck     func(created, at time.Time)
+	onAck     func(subject string, created, at time.Time)
 }
 
 type errorAt struct {
@@ -112,7 +112,10 @@ func New(db *store.DB, cfg Config, opts Options) (*Sink, error) {
 			s.lastAck.Store(&last)
 		}
 		return tx.Scan(store.BucketNATSOutbox, nil, nil, func(k, v []byte) (bool, error) {
-			var e entry
+			var e struct { // the body is read when the message is sent
+				Call    string    `json:"call"`
+				Created time.Time `json:"created"`
+			}
 			if err := json.Unmarshal(v, &e); err != nil {
 				return false, fmt.Errorf("natsink: outbox %x: %w", k, err)
 			}
@@ -309,7 +312,7 @@ func (s *Sink) acked(m *message, e *entry, ack *jetstream.PubAck) {
 	s.m.published.WithLabelValues(result).Inc()
 	s.m.latency.Observe(now.Sub(m.created).Seconds())
 	if s.onAck != nil {
-		s.onAck(m.created, now)
+		s.onAck(e.Subject, m.created, now)
 	}
 	s.q.acked(m)
 	s.succeeded()
