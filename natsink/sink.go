@@ -178,6 +178,17 @@ func (s *Sink) Run(ctx context.Context) error {
 			if err != nil {
 				s.setError(fmt.Errorf("disconnected: %w", err))
 			}
+		}),
+		// Failed (re)connection attempts: refused, bad credentials, TLS.
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				s.setError(fmt.Errorf("cannot connect: %w", err))
+			}
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if err != nil {
+				s.setError(err)
+			}
 		}))
 	nc, err := nats.Connect(s.cfg.URL, opts...)
 	if err != nil {

@@ -52,11 +52,15 @@ func (n *Node) Start() {
 	n.srv = s
 }
 
-// Server starts one JetStream server on a free port.
-func Server(t testing.TB) *Node {
+// Server starts one JetStream server on a free port; edit changes its
+// options first (authentication, TLS).
+func Server(t testing.TB, edit ...func(*server.Options)) *Node {
 	t.Helper()
 	n := &Node{t: t, opts: server.Options{ServerName: "n1", Host: "127.0.0.1", Port: freePort(t), JetStream: true,
 		StoreDir: t.TempDir(), NoLog: true, NoSigs: true}}
+	for _, e := range edit {
+		e(&n.opts)
+	}
 	n.Start()
 	t.Cleanup(n.Stop)
 	return n
