@@ -20,6 +20,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/webhook"
@@ -66,6 +67,9 @@ type Config struct {
 	NodeID string `yaml:"node_id" env:"NODE_ID"`
 	// Webhook tunes the outbound API clients' outbox.
 	Webhook webhook.Config `yaml:"webhook" envPrefix:"WEBHOOK_"`
+	// NATS publishes finished calls and call changes to NATS JetStream
+	// (off while nats.url is empty).
+	NATS natsink.Config `yaml:"nats" envPrefix:"NATS_"`
 }
 
 // DebugConfig turns on diagnostics that are off in production.
@@ -137,6 +141,7 @@ func DefaultConfig() Config {
 		GCPercent: 50,
 		NodeID:    hostname(),
 		Webhook:   webhook.DefaultConfig(),
+		NATS:      natsink.DefaultConfig(),
 	}
 }
 
@@ -235,6 +240,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: node_id %q: want 1-255 printable characters", c.NodeID)
 	}
 	if err := c.Webhook.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.NATS.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil

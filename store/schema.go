@@ -31,6 +31,10 @@ const (
 	BucketWebhookLog     = "webhook_log"
 	// Keys callctl generated for itself (GetSecret).
 	BucketSecrets = "secrets"
+	// Messages waiting for NATS JetStream's acknowledgement, and the last
+	// acknowledgement (natsink).
+	BucketNATSOutbox = "nats_outbox"
+	BucketNATSState  = "nats_state"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -49,6 +53,9 @@ var Migrations = []Migration{
 	{2, "API users' permissions: VoIPSUN action names to core action names", usersToCoreActions},
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
+	}},
+	{4, "NATS JetStream outbox", func(tx *Tx) error {
+		return tx.createBuckets(BucketNATSOutbox, BucketNATSState)
 	}},
 }
 
