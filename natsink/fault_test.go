@@ -127,6 +127,9 @@ func TestClusterNodeKilledDuringLoad(t *testing.T) {
 	<-loaded
 	waitFor(t, "the outbox to drain", 60*time.Second, func() bool { return s.Status().Pending == 0 })
 	alive := cluster.Nodes[(killed+1)%3].URL()
+	// The two nodes left elect new leaders in their own time (seconds on a
+	// busy machine): read once the stream answers there.
+	waitFor(t, "the stream to answer on a live node", 60*time.Second, func() bool { return streamAnswers(alive, "CALLCTL") })
 	checkStream(t, readStream(t, alive, "CALLCTL"), cs)
 	if st := s.Status(); !st.Connected || st.Server == server {
 		t.Errorf("after the kill: status %+v", st)

@@ -237,6 +237,28 @@ func readStream(t testing.TB, url, stream string) []streamMsg {
 	return out
 }
 
+// streamAnswers reports whether the stream's information comes from url
+// within a few seconds.
+func streamAnswers(url, stream string) bool {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return false
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return false
+	}
+	_, err = s.Info(ctx)
+	return err == nil
+}
+
 func streamLen(t testing.TB, ctx context.Context, js jetstream.JetStream, stream string) uint64 {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
