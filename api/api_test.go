@@ -127,6 +127,8 @@ func TestStatusAndResult(t *testing.T) {
 		{core(callflow.KindLineBusy), 200, 409, "refused"},
 		{core(callflow.KindMoveFailed), 200, 409, "failed"},
 		{core(callflow.KindUnavailable), 503, 503, "unavailable"},
+		{core(callflow.KindBusy), 503, 503, "busy"},
+		{core(callflow.KindThrottled), 429, 429, "throttled"},
 		{errors.New("ami: not connected"), 503, 503, "unavailable"},
 		{fmt.Errorf("wrapped: %w", core(callflow.KindNotFound)), 200, 404, "not_found"},
 	} {
