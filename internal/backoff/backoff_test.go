@@ -75,7 +75,7 @@ func TestTrustedPairIsHeldOnlyByItsOwnFailures(t *testing.T) {
 	tr, _ := tracker(policy)
 	tr.Succeeded("crm", "192.0.2.10")
 	for range 5 {
-		tr.Failed("crm", "198.51.100.7")   // someone guessing crm
+		tr.Failed("crm", "198.51.100.7") // someone guessing crm
 		tr.Failed("other", "192.0.2.10") // crm's address failing for another name
 	}
 	if !tr.Allow("crm", "192.0.2.10") {
