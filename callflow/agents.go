@@ -25,7 +25,8 @@ func WithClient(ctx context.Context, addr string) context.Context {
 	return context.WithValue(ctx, clientKey{}, addr)
 }
 
-func clientOf(ctx context.Context) string {
+// ClientFrom is the client's address WithClient put in ctx ("" if none).
+func ClientFrom(ctx context.Context) string {
 	addr, _ := ctx.Value(clientKey{}).(string)
 	return addr
 }
@@ -58,7 +59,7 @@ func (s *Agents) agent(ctx context.Context, c AgentCredentials) (agents.Agent, e
 	if c.Number == "" || c.PIN == "" {
 		return agents.Agent{}, Missing(FieldAgent)
 	}
-	a, err := s.pins.Check(ctx, c.Number, c.PIN, clientOf(ctx))
+	a, err := s.pins.Check(ctx, c.Number, c.PIN, ClientFrom(ctx))
 	switch {
 	case errors.Is(err, agents.ErrBadCredentials):
 		return a, &Error{Kind: KindBadCredentials, Field: FieldAgent, Detail: "agent not found or wrong PIN"}

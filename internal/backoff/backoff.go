@@ -29,9 +29,9 @@ type Policy struct {
 	MaxKeys int
 }
 
-// DefaultPolicy holds a key back after 5 failures, 1 s, 2 s, 4 s … up to a
+// DefaultPolicy holds a key back after 10 failures, 1 s, 2 s, 4 s … up to a
 // minute, forgetting after 15 quiet minutes.
-var DefaultPolicy = Policy{Free: 5, Base: time.Second, Max: time.Minute,
+var DefaultPolicy = Policy{Free: 10, Base: time.Second, Max: time.Minute,
 	Forget: 15 * time.Minute, Trust: 24 * time.Hour, MaxKeys: 10000}
 
 // Tracker counts failures. It is safe for concurrent use.
