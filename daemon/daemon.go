@@ -118,6 +118,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, fmt.Errorf("http: %w", err)
 	}
+	registerConnMetrics(d.registry, d.listener)
 	return d, nil
 }
 

@@ -182,3 +182,19 @@ func TestConnectionFlood(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestConnCapFitsTheFileLimit(t *testing.T) {
+	cfg := hardened()
+	if got := connCap(cfg, 0, zerolog.Nop()); got != cfg.MaxConns {
+		t.Fatalf("unknown limit: %d", got)
+	}
+	if got := connCap(cfg, 1<<20, zerolog.Nop()); got != cfg.MaxConns {
+		t.Fatalf("large limit: %d", got)
+	}
+	if got, want := connCap(cfg, 1024, zerolog.Nop()), 1024-fdMargin-cfg.HealthConns; got != want {
+		t.Fatalf("limit 1024: cap %d, want %d", got, want)
+	}
+	if got := connCap(cfg, 100, zerolog.Nop()); got != 1 {
+		t.Fatalf("tiny limit: cap %d, want 1", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/callctl/callctl/internal/connlimit"
@@ -36,32 +37,35 @@ func raiseFileLimit() uint64 {
 // connCap is the HTTP connection cap: the configured one, lowered to fit
 // the file limit.
 func connCap(cfg HTTPConfig, fileLimit uint64, log zerolog.Logger) int {
-	max := cfg.MaxConns
+	n := cfg.MaxConns
 	if fileLimit == 0 {
-		return max
+		return n
 	}
-	if room := int64(fileLimit) - fdMargin - int64(cfg.HealthConns); room < int64(max) {
-		max = int(max64(room, 1))
-		log.Warn().Int("http_max_conns", cfg.MaxConns).Uint64("open_files_limit", fileLimit).Int("lowered_to", max).
+	if room := int64(fileLimit) - fdMargin - int64(cfg.HealthConns); room < int64(n) {
+		n = int(max(room, 1))
+		log.Warn().Int("http_max_conns", cfg.MaxConns).Uint64("open_files_limit", fileLimit).Int("lowered_to", n).
 			Msg("http.max_conns does not fit the open files limit")
 	}
-	return max
-}
-
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
+	return n
 }
 
 // listenHTTP binds the HTTP listener with its connection cap.
-func listenHTTP(cfg HTTPConfig, max int) (*connlimit.Listener, error) {
+func listenHTTP(cfg HTTPConfig, maxConns int) (*connlimit.Listener, error) {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, err
 	}
-	return connlimit.New(ln, max, cfg.HealthConns), nil
+	return connlimit.New(ln, maxConns, cfg.HealthConns), nil
+}
+
+// registerConnMetrics exports the listener's open and refused connections.
+func registerConnMetrics(reg prometheus.Registerer, l *connlimit.Listener) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "callctl_http_connections_open",
+			Help: "HTTP connections open now (reserve included)."}, func() float64 { return float64(l.Open()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "callctl_http_connections_refused_total",
+			Help: "HTTP connections closed at once: the cap and the health reserve were full."}, func() float64 { return float64(l.Refused()) }),
+	)
 }
 
 type reserveKey struct{}
