@@ -7,7 +7,9 @@
 // are stored as bcrypt hashes (cost 10). Check answers ErrBadCredentials for
 // an unknown number and for a wrong PIN alike, comparing against a dummy
 // hash for an unknown number so that both take about as long. It has no
-// cache: agents log in rarely, and a bcrypt per login is cheap enough.
+// cache: agents log in rarely, and a bcrypt per login is cheap enough. The
+// API checks through a Checker: the hashing slots and the failure backoff
+// that user logins have too.
 //
 // All functions take the *store.DB and run their own transactions (bcrypt
 // must not run inside one: only one Update runs at a time).
