@@ -79,18 +79,16 @@ type reply struct {
 
 // Serve answers commands on a unix socket at path until ctx ends. The
 // caller must hold the database (which guarantees no other daemon serves
-// the same socket), so a leftover socket file is removed.
+// the same socket), so a leftover socket file is replaced. Only root and
+// the daemon's user can connect: the socket is 0600 from the start (see
+// listen) and every peer's uid is checked (SO_PEERCRED).
 func Serve(ctx context.Context, path string, db *store.DB, reg *Registry, log zerolog.Logger) error {
 	log = log.With().Str("pkg", "admin").Logger()
-	os.Remove(path)
-	ln, err := net.Listen("unix", path)
+	ul, err := listen(path)
 	if err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return fmt.Errorf("admin: %w", err)
-	}
+	ln := &peerListener{UnixListener: ul, uid: os.Getuid(), log: log}
 	srv := &http.Server{
 		ReadHeaderTimeout: 5 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

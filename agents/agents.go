@@ -7,7 +7,9 @@
 // are stored as bcrypt hashes (cost 10). Check answers ErrBadCredentials for
 // an unknown number and for a wrong PIN alike, comparing against a dummy
 // hash for an unknown number so that both take about as long. It has no
-// cache: agents log in rarely, and a bcrypt per login is cheap enough.
+// cache: agents log in rarely, and a bcrypt per login is cheap enough. The
+// API checks through a Checker: the hashing slots and the failure backoff
+// that user logins have too.
 //
 // All functions take the *store.DB and run their own transactions (bcrypt
 // must not run inside one: only one Update runs at a time).
@@ -15,6 +17,7 @@ package agents
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +28,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/callctl/callctl/internal/backoff"
 	"github.com/callctl/callctl/internal/hashlimit"
 
 	"github.com/callctl/callctl/store"
@@ -204,11 +208,56 @@ func List(db *store.DB) ([]Agent, error) {
 // Check returns the agent if number exists and pin is its PIN, and
 // ErrBadCredentials (exactly) if not; another error if the database fails.
 // An unknown number costs a bcrypt comparison against a dummy hash, like a
-// wrong PIN.
+// wrong PIN. It waits for a hashing slot without a deadline and keeps no
+// backoff: the API uses a Checker.
 func Check(db *store.DB, number, pin string) (Agent, error) {
-	return check(db, number, pin, func(hash, pin []byte) error {
-		return hashlimit.Do(func() error { return bcrypt.CompareHashAndPassword(hash, pin) })
+	return NewChecker(db).Check(context.Background(), number, pin, "")
+}
+
+// Checker checks agents' PINs under the rules of every secret check of
+// the API (the user logins' too): a few shared hashing slots with a
+// bounded queue, waited for only while ctx lives, and a backoff per client
+// address, per agent number and per pair after failures. It is safe for
+// concurrent use.
+type Checker struct {
+	db       *store.DB
+	limit    *hashlimit.Limiter
+	throttle *backoff.Tracker
+	compare  func(hash, pin []byte) error // replaced by tests
+}
+
+// NewChecker returns a Checker on db with the default backoff.
+func NewChecker(db *store.DB) *Checker {
+	return &Checker{db: db, limit: hashlimit.Default, throttle: backoff.New(backoff.DefaultPolicy),
+		compare: bcrypt.CompareHashAndPassword}
+}
+
+// Check is the package's Check for a request from the address client. It
+// answers ErrThrottled, without looking at the PIN, while the client, the
+// number or the pair backs off; ErrBusy when too many checks wait; ctx's
+// error when ctx ends first.
+func (c *Checker) Check(ctx context.Context, number, pin, client string) (Agent, error) {
+	if !c.throttle.Allow(number, client) {
+		return Agent{}, ErrThrottled
+	}
+	a, err := check(c.db, number, pin, func(hash, pin []byte) error {
+		return c.limit.Do(ctx, func() error { return c.compare(hash, pin) })
 	})
+	switch {
+	case err == nil:
+		c.throttle.Succeeded(number, client)
+	case errors.Is(err, hashlimit.ErrBusy):
+		return Agent{}, ErrBusy
+	case err == ErrBadCredentials:
+		c.throttle.Failed(number, client)
+	}
+	return a, err
+}
+
+// gaveUp reports whether a comparison was not made: no slot, or the
+// request ended.
+func gaveUp(err error) bool {
+	return errors.Is(err, hashlimit.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 func check(db *store.DB, number, pin string, compare func(hash, pin []byte) error) (Agent, error) {
@@ -222,14 +271,19 @@ func check(db *store.DB, number, pin string, compare func(hash, pin []byte) erro
 		return Agent{}, err
 	}
 	if !found {
-		compare(dummyHash, []byte(pin)) // the same work as a wrong PIN
+		// The same work as a wrong PIN, and the same answer when busy.
+		if err := compare(dummyHash, []byte(pin)); gaveUp(err) {
+			return Agent{}, err
+		}
 		return Agent{}, ErrBadCredentials
 	}
 	err = compare([]byte(rec.PINHash), []byte(pin))
-	if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+	switch {
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
 		return Agent{}, ErrBadCredentials
-	}
-	if err != nil {
+	case gaveUp(err):
+		return Agent{}, err
+	case err != nil:
 		return Agent{}, fmt.Errorf("agents: agent %s: stored PIN hash: %w", number, err)
 	}
 	return rec.Agent, nil

@@ -105,7 +105,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, d Dialect) {
 	if err == nil {
 		if err = s.authorize(r.Context(), call); err == nil {
 			authorized = true
-			res, err = call.Run(r.Context())
+			res, err = call.Run(callflow.WithClient(r.Context(), call.Credentials.ClientIP))
 		}
 	}
 	d.Encode(w, Status(err, d.Style()), call, res, err)

@@ -127,6 +127,8 @@ func TestStatusAndResult(t *testing.T) {
 		{core(callflow.KindLineBusy), 200, 409, "refused"},
 		{core(callflow.KindMoveFailed), 200, 409, "failed"},
 		{core(callflow.KindUnavailable), 503, 503, "unavailable"},
+		{core(callflow.KindBusy), 503, 503, "busy"},
+		{core(callflow.KindThrottled), 429, 429, "throttled"},
 		{errors.New("ami: not connected"), 503, 503, "unavailable"},
 		{fmt.Errorf("wrapped: %w", core(callflow.KindNotFound)), 200, 404, "not_found"},
 	} {
@@ -164,4 +166,29 @@ func TestClip(t *testing.T) {
 			t.Errorf("Clip(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// The client's address reaches the core (agent PIN checks back off by it).
+func TestClientAddressReachesTheCore(t *testing.T) {
+	s := New(Options{Auth: allow{}, Log: zerolog.Nop()})
+	got := make(chan string, 1)
+	s.Mount("/c", client{got})
+	req := httptest.NewRequest(http.MethodGet, "/c", nil)
+	req.RemoteAddr = "192.0.2.7:40000"
+	s.ServeHTTP(httptest.NewRecorder(), req)
+	if addr := <-got; addr != "192.0.2.7" {
+		t.Fatalf("core saw client %q, want 192.0.2.7", addr)
+	}
+}
+
+type client struct{ got chan string }
+
+func (client) Name() string { return "client" }
+func (client) Style() Style { return REST }
+func (d client) Decode(r *http.Request) (*Call, error) {
+	return &Call{Action: "x", Core: callflow.ActionListCalls, Credentials: users.Credentials{Name: "u", ClientIP: ClientIP(r)},
+		Run: func(ctx context.Context) (any, error) { d.got <- callflow.ClientFrom(ctx); return "ok", nil }}, nil
+}
+func (client) Encode(w http.ResponseWriter, status int, _ *Call, _ any, _ error) {
+	w.WriteHeader(status)
 }

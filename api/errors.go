@@ -65,8 +65,10 @@ func Status(err error, style Style) int {
 	var re *RequestError
 	isCore := errors.As(err, &ce)
 	switch {
-	case isCore && ce.Kind == callflow.KindUnavailable:
+	case isCore && (ce.Kind == callflow.KindUnavailable || ce.Kind == callflow.KindBusy):
 		return http.StatusServiceUnavailable
+	case isCore && ce.Kind == callflow.KindThrottled:
+		return http.StatusTooManyRequests
 	case !isCore && !errors.As(err, &re) && !errors.Is(err, ErrUnknownAction) && !errors.Is(err, ErrUnauthorized):
 		return http.StatusServiceUnavailable // not the client's fault: Asterisk or callctl failed
 	case style == Envelope:
@@ -125,6 +127,10 @@ func Result(err error) string {
 		return "refused"
 	case callflow.KindMkdir, callflow.KindUnreadable, callflow.KindMoveFailed:
 		return "failed"
+	case callflow.KindBusy:
+		return "busy"
+	case callflow.KindThrottled:
+		return "throttled"
 	}
 	return "unavailable"
 }

@@ -12,7 +12,24 @@ import (
 
 // Agents logs call-center agents in and out of their queues, and tells the
 // state of agents and queues.
-type Agents struct{ *env }
+type Agents struct {
+	*env
+	pins *agents.Checker
+}
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying the address of the client a request
+// came from; agent PIN checks back off per address.
+func WithClient(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientKey{}, addr)
+}
+
+// ClientFrom is the client's address WithClient put in ctx ("" if none).
+func ClientFrom(ctx context.Context) string {
+	addr, _ := ctx.Value(clientKey{}).(string)
+	return addr
+}
 
 // AgentCredentials identify a call-center agent.
 type AgentCredentials struct {
@@ -36,16 +53,21 @@ type AgentState struct {
 	DeviceState string
 }
 
-// agent checks an agent's credentials.
-func (s *Agents) agent(c AgentCredentials) (agents.Agent, error) {
+// agent checks an agent's credentials (the client's address from ctx, see
+// WithClient).
+func (s *Agents) agent(ctx context.Context, c AgentCredentials) (agents.Agent, error) {
 	if c.Number == "" || c.PIN == "" {
 		return agents.Agent{}, Missing(FieldAgent)
 	}
-	a, err := agents.Check(s.DB, c.Number, c.PIN)
-	if errors.Is(err, agents.ErrBadCredentials) {
+	a, err := s.pins.Check(ctx, c.Number, c.PIN, ClientFrom(ctx))
+	switch {
+	case errors.Is(err, agents.ErrBadCredentials):
 		return a, &Error{Kind: KindBadCredentials, Field: FieldAgent, Detail: "agent not found or wrong PIN"}
-	}
-	if err != nil {
+	case errors.Is(err, agents.ErrThrottled):
+		return a, &Error{Kind: KindThrottled, Field: FieldAgent, Detail: "too many failed PIN checks", Err: err}
+	case errors.Is(err, agents.ErrBusy), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return a, &Error{Kind: KindBusy, Field: FieldAgent, Detail: "too many PIN checks waiting", Err: err}
+	case err != nil:
 		return a, unavailable("agents", err)
 	}
 	return a, nil
@@ -61,7 +83,7 @@ func (s *Agents) Login(ctx context.Context, r AgentLoginRequest) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.agent(r.AgentCredentials)
+	a, err := s.agent(ctx, r.AgentCredentials)
 	if err != nil {
 		return err
 	}
@@ -147,7 +169,7 @@ func (s *Agents) queueRemove(ctx context.Context, queue, iface string) error {
 
 // Logout removes the agent from every queue.
 func (s *Agents) Logout(ctx context.Context, c AgentCredentials) error {
-	a, err := s.agent(c)
+	a, err := s.agent(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -163,7 +185,7 @@ func (s *Agents) Logout(ctx context.Context, c AgentCredentials) error {
 
 // Pause pauses (or unpauses) the agent in every queue.
 func (s *Agents) Pause(ctx context.Context, c AgentCredentials, paused bool) error {
-	a, err := s.agent(c)
+	a, err := s.agent(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -200,7 +222,7 @@ func (s *Agents) AddQueue(ctx context.Context, c AgentCredentials, m QueueMember
 	if m.Penalty < 0 || m.Penalty > MaxPenalty {
 		return Invalid(FieldPenalty, "%s: a number from 0 to %d", quote(strconv.Itoa(m.Penalty)), MaxPenalty)
 	}
-	a, err := s.agent(c)
+	a, err := s.agent(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -226,7 +248,7 @@ func (s *Agents) RemoveQueue(ctx context.Context, c AgentCredentials, queue stri
 	if queue == "" {
 		return Missing(FieldQueue)
 	}
-	a, err := s.agent(c)
+	a, err := s.agent(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -248,7 +270,7 @@ func (s *Agents) RemoveQueue(ctx context.Context, c AgentCredentials, queue stri
 
 // Status tells whether the agent is logged in and the state of its line.
 func (s *Agents) Status(ctx context.Context, c AgentCredentials) (AgentState, error) {
-	a, err := s.agent(c)
+	a, err := s.agent(ctx, c)
 	if err != nil {
 		return AgentState{}, err
 	}

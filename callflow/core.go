@@ -6,6 +6,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/pbx"
@@ -92,7 +93,7 @@ func New(cfg Config, d Deps) *Core {
 	return &Core{
 		Calls:      &Calls{env: e, lines: lines, outcomes: newOutcomes(maxOutcomes)},
 		Lines:      lines,
-		Agents:     &Agents{e},
+		Agents:     &Agents{env: e, pins: agents.NewChecker(d.DB)},
 		Recordings: &Recordings{e},
 	}
 }

@@ -23,6 +23,8 @@ const (
 	KindUnreadable                     // the recording cannot be read (Actual)
 	KindMoveFailed                     // the recording cannot be moved there (Requested)
 	KindUnavailable                    // Asterisk or the store failed or did not answer: the action may have been carried out
+	KindBusy                           // too many secret checks wait (an agent's PIN): nothing was done, try again later
+	KindThrottled                      // the client or the agent backs off after failed PIN checks: nothing was done
 )
 
 var kindNames = map[Kind]string{
@@ -30,6 +32,7 @@ var kindNames = map[Kind]string{
 	KindNotFound: "not found", KindBadCredentials: "bad credentials", KindMismatch: "mismatch",
 	KindLineBusy: "line busy", KindNoRecording: "no recording", KindMkdir: "mkdir failed",
 	KindUnreadable: "unreadable", KindMoveFailed: "move failed", KindUnavailable: "unavailable",
+	KindBusy: "busy", KindThrottled: "throttled",
 }
 
 func (k Kind) String() string {

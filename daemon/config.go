@@ -100,6 +100,15 @@ type HTTPConfig struct {
 	Listen          string        `yaml:"listen" env:"LISTEN"`
 	MaxBodyBytes    int64         `yaml:"max_body_bytes" env:"MAX_BODY_BYTES"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" env:"SHUTDOWN_TIMEOUT"`
+	// ReadTimeout bounds reading a whole request, body included (a body
+	// trickled in is cut off); WriteTimeout bounds a request from the end
+	// of its headers to the end of its answer.
+	ReadTimeout  time.Duration `yaml:"read_timeout" env:"READ_TIMEOUT"`
+	WriteTimeout time.Duration `yaml:"write_timeout" env:"WRITE_TIMEOUT"`
+	// MaxConns caps the connections open at once; HealthConns more are
+	// kept for /healthz, /readyz and /metrics when the cap is reached.
+	MaxConns    int `yaml:"max_conns" env:"MAX_CONNS"`
+	HealthConns int `yaml:"health_conns" env:"HEALTH_CONNS"`
 }
 
 // AMIConfig is ami.Config plus a secret file.
@@ -130,6 +139,10 @@ func DefaultConfig() Config {
 			Listen:          "127.0.0.1:8080",
 			MaxBodyBytes:    1 << 20,
 			ShutdownTimeout: 10 * time.Second,
+			ReadTimeout:     30 * time.Second,
+			WriteTimeout:    2 * time.Minute,
+			MaxConns:        2000,
+			HealthConns:     16,
 		},
 		AMI:       AMIConfig{Config: ami.DefaultConfig()},
 		ARI:       ARIConfig{Config: ari.DefaultConfig()},
@@ -214,6 +227,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.ShutdownTimeout <= 0 {
 		return errors.New("config: http.max_body_bytes must be at least 1024 and http.shutdown_timeout positive")
+	}
+	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.MaxConns < 1 || c.HTTP.HealthConns < 1 {
+		return errors.New("config: http.read_timeout and http.write_timeout must be positive, http.max_conns and http.health_conns at least 1")
 	}
 	if err := c.AMI.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -27,6 +25,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/internal/connlimit"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
@@ -50,7 +49,7 @@ type Daemon struct {
 	webhook  *webhook.Outbox
 	nats     *natsink.Sink // nil: nats.url is not set
 	admin    *admin.Registry
-	listener net.Listener
+	listener *connlimit.Listener
 	mux      *http.ServeMux
 }
 
@@ -128,11 +127,12 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		d.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	}
 
-	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
+	d.listener, err = listenHTTP(cfg.HTTP, connCap(cfg.HTTP, raiseFileLimit(), log))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("http: %w", err)
 	}
+	registerConnMetrics(d.registry, d.listener)
 	return d, nil
 }
 
@@ -214,12 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return admin.Serve(ctx, d.cfg.AdminSocket(), d.db, d.admin, d.log)
 	})
 
-	srv := &http.Server{
-		Handler:           d.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
-	}
+	srv := newHTTPServer(d.cfg.HTTP, d.mux)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(d.listener) }()
 	log.Info().Str("http", d.Addr()).Str("data_dir", d.cfg.DataDir).Msg("callctl started")

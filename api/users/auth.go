@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/callctl/callctl/internal/backoff"
+	"github.com/callctl/callctl/internal/flight"
 	"github.com/callctl/callctl/internal/hashlimit"
 	"github.com/callctl/callctl/store"
 )
@@ -45,6 +47,10 @@ const DefaultCacheSize = 1024
 //   - permissions are checked on the record just read, never cached, so a
 //     change applies to the next request.
 //
+// Permissions are checked before the cache: a forbidden action always costs
+// a bcrypt comparison and counts as a failed login, so a correct password
+// for it answers like a wrong one.
+//
 // Only successes are cached. Caching failures would answer a repeated wrong
 // password for an existing user fast and an unknown user slowly, telling
 // the two apart; failures always cost a full bcrypt comparison.
@@ -57,16 +63,20 @@ const DefaultCacheSize = 1024
 // client nothing it did not know (it sent the right password). The map
 // lookup is not constant time, but its key is a hash that includes the
 // secret salted hash, so its timing reveals nothing usable. Concurrent first
-// requests with the same credentials each run bcrypt (no de-duplication):
-// a short burst after start and when an entry expires.
+// requests with the same credentials share one bcrypt run (a single
+// flight): a burst after start or when an entry expires costs one check.
 type Authenticator struct {
 	db  *store.DB
 	ttl time.Duration
 	max int
 
 	// Replaced by tests.
-	now     func() time.Time
-	compare func(hash, password []byte) error
+	now      func() time.Time
+	compare  func(hash, password []byte) error
+	limit    *hashlimit.Limiter
+	throttle *backoff.Tracker
+
+	flights flight.Group[[sha256.Size]byte]
 
 	mu    sync.Mutex
 	cache map[[sha256.Size]byte]time.Time
@@ -76,12 +86,14 @@ type Authenticator struct {
 // credentials for ttl; ttl <= 0 disables the cache.
 func NewAuthenticator(db *store.DB, ttl time.Duration) *Authenticator {
 	return &Authenticator{
-		db:      db,
-		ttl:     ttl,
-		max:     DefaultCacheSize,
-		now:     time.Now,
-		compare: limitedCompare,
-		cache:   map[[sha256.Size]byte]time.Time{},
+		db:       db,
+		ttl:      ttl,
+		max:      DefaultCacheSize,
+		now:      time.Now,
+		compare:  bcrypt.CompareHashAndPassword,
+		limit:    hashlimit.Default,
+		throttle: backoff.New(backoff.DefaultPolicy),
+		cache:    map[[sha256.Size]byte]time.Time{},
 	}
 }
 
@@ -100,8 +112,13 @@ func Authenticate(ctx context.Context, db *store.DB, c Credentials, action strin
 	return NewAuthenticator(db, 0).Check(ctx, c, action)
 }
 
-// Check is Authenticate with the cache (see Authenticator). The wait for a
-// password check ends with ctx.
+// Check is Authenticate with the cache (see Authenticator), the shared
+// hashing slots and the failure backoff:
+//   - while the client, the name or the pair is backing off after failed
+//     logins it answers ErrThrottled without looking at the password;
+//   - the wait for a hashing slot ends with ctx (its error is returned), and
+//     when too many checks wait it answers ErrBusy at once;
+//   - concurrent checks of the same credentials share one bcrypt run.
 func (a *Authenticator) Check(ctx context.Context, c Credentials, action string) error {
 	name, password := c.Name, c.Password
 	// Malformed input cannot match any user; answering it at once tells
@@ -109,33 +126,61 @@ func (a *Authenticator) Check(ctx context.Context, c Credentials, action string)
 	if checkName(name) != nil || checkPassword(password) != nil || !validAction(action) {
 		return ErrUnauthorized
 	}
+	if !a.throttle.Allow(name, c.ClientIP) {
+		return ErrThrottled
+	}
 	rec, found, err := get(a.db, name)
 	if err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
 	pre := prehash(password)
 	if !found {
-		a.compare(dummyHash, pre) // the same work as a wrong password
-		return ErrUnauthorized
+		return a.refuse(c, a.hash(ctx, dummyHash, pre)) // the same work as a wrong password
 	}
-	// The password is verified before the permission, always: answering a
-	// forbidden action before bcrypt would show, without the password, that
-	// the user exists.
+	// A forbidden action costs a full comparison whatever the cache holds,
+	// and counts as a failure whatever the password: it answers like a
+	// wrong password, in time and in backoff, so neither tells whether the
+	// password was right. (Answering before bcrypt would show, without the
+	// password, that the user exists.)
+	if !rec.Allows(action) {
+		return a.refuse(c, a.hash(ctx, []byte(rec.PasswordHash), pre))
+	}
 	key := cacheKey(name, password, rec.PasswordHash)
 	if !a.cached(key) {
-		err := a.compare([]byte(rec.PasswordHash), pre)
-		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-			return ErrUnauthorized
-		}
+		err := a.flights.Do(ctx, key, func(ctx context.Context) error {
+			err := a.hash(ctx, []byte(rec.PasswordHash), pre)
+			if err == nil {
+				a.remember(key)
+			}
+			return err
+		})
 		if err != nil {
-			return fmt.Errorf("users: user %q: stored password hash: %w", name, err)
+			return a.refuse(c, err)
 		}
-		a.remember(key)
 	}
-	if !rec.Allows(action) {
-		return ErrUnauthorized
-	}
+	a.throttle.Succeeded(name, c.ClientIP)
 	return nil
+}
+
+// refuse is the answer to a check that may not pass, given the outcome of
+// its comparison: busy or ended (not counted as a failure), or a failed
+// login.
+func (a *Authenticator) refuse(c Credentials, err error) error {
+	switch {
+	case errors.Is(err, hashlimit.ErrBusy):
+		return ErrBusy
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case err != nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return fmt.Errorf("users: user %q: stored password hash: %w", c.Name, err)
+	}
+	a.throttle.Failed(c.Name, c.ClientIP)
+	return ErrUnauthorized
+}
+
+// hash compares under the hashing limit.
+func (a *Authenticator) hash(ctx context.Context, hash, password []byte) error {
+	return a.limit.Do(ctx, func() error { return a.compare(hash, password) })
 }
 
 func cacheKey(name, password, hash string) [sha256.Size]byte {
@@ -196,9 +241,4 @@ func (a *Authenticator) cacheLen() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.cache)
-}
-
-// limitedCompare is bcrypt's comparison under the process-wide hashing limit.
-func limitedCompare(hash, password []byte) error {
-	return hashlimit.Do(func() error { return bcrypt.CompareHashAndPassword(hash, password) })
 }

@@ -167,6 +167,10 @@ func answer(actionName string, p params, err error) *apiError {
 		case callflow.FieldRecord:
 			return newError("800", "CDR record not found!")
 		}
+	case callflow.KindBusy:
+		return errBusy
+	case callflow.KindThrottled:
+		return errThrottled
 	case callflow.KindBadCredentials:
 		if c.agent == "" {
 			return errAsterisk(e.Detail)

@@ -193,6 +193,8 @@ func TestErrorNumbersOfCoreErrors(t *testing.T) {
 		{"dial&overrideCallerId=x", callflow.Invalid(callflow.FieldDestinationCallerNumber, "bad"), `{"success":"false","errno":"130","reason":"Invalid parameter value: overrideCallerId: bad"}`},
 		{"dial", callflow.Invalid(callflow.FieldFailContext, "bad"), `{"success":"false","errno":"130","reason":"Invalid parameter value: hangupContext: bad"}`},
 		{"dial", &callflow.Error{Kind: callflow.KindUnavailable, Detail: "hangup: ami: not connected"}, `{"success":"false","errno":"900","reason":"Asterisk did not carry the action out: hangup: ami: not connected"}`},
+		{"agentlogin", e(callflow.KindBusy, callflow.FieldAgent, ""), `{"success":"false","errno":"503","reason":"Too many requests waiting; try again later"}`},
+		{"agentpause", e(callflow.KindThrottled, callflow.FieldAgent, ""), `{"success":"false","errno":"429","reason":"Too many failed logins; try again later"}`},
 	} {
 		got := serve(t, &fakeCore{err: c.err, queue: callflow.Queue{}}, "username=u&password=p&action="+c.action)
 		if got != c.want {

@@ -4,8 +4,8 @@
 //	callctl status [--config FILE]        database status (works while the daemon runs)
 //	callctl cdr list [--since T] [--until T] [--exten N] [--limit N] [--json]
 //	callctl cdr show ID [--json]
-//	callctl user add NAME --password P [--actions all|a,b,c] | user list | user del NAME
-//	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
+//	callctl user add NAME [--password-stdin | --password-file F | --password P] [--actions all|a,b,c] | user list | user del NAME
+//	callctl agent add NUMBER [--pin-stdin | --pin-file F | --pin PIN] [--name N] [--queues q1,q2] | agent list | agent del NUMBER
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl nats status [--json]
 //	callctl version
@@ -43,10 +43,15 @@ commands:
   status    show the database status
   cdr list  finished calls, newest first [--since T] [--until T] [--exten N] [--limit N]
   cdr show  one finished call and its sub-records: cdr show ID
-  user add NAME --password P [--actions all|a,b,c]   an API user (default: every action;
-            actions are core actions: click_to_call, list_calls, … — see callctl user add -h)
+  user add NAME [--password-stdin | --password-file F] [--actions all|a,b,c]
+            an API user (default: every action; actions are core actions:
+            click_to_call, list_calls, … — see callctl user add -h). The password
+            is asked for on a terminal; --password P also works, but other local
+            users can read it in the process list
   user list | user del NAME
-  agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
+  agent add NUMBER [--pin-stdin | --pin-file F] [--name N] [--queues q1,q2]
+            a call-center agent; the PIN is asked for on a terminal (--pin PIN
+            also works, visible in the process list)
   agent list | agent del NUMBER
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
@@ -82,9 +87,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	until := fs.String("until", "", "cdr list: calls that started before this time")
 	exten := fs.String("exten", "", "cdr list: calls this extension took part in")
 	limit := fs.Int("limit", 100, "cdr list: at most this many calls")
-	password := fs.String("password", "", "user add: the user's password")
+	var password, pin secretSource
+	password.what, password.flag = "password", "password"
+	pin.what, pin.flag = "PIN", "pin"
+	fs.StringVar(&password.arg, "password", "", "user add: the user's password (visible to other local users in the process list: prefer a prompt, --password-stdin or --password-file)")
+	fs.BoolVar(&password.fromStdin, "password-stdin", false, "user add: read the password from the first line of standard input")
+	fs.StringVar(&password.file, "password-file", "", "user add: read the password from the first line of this file")
 	actions := fs.String("actions", "all", "user add: the core actions the user may call, in every dialect: all, or a comma list of "+coreActions())
-	pin := fs.String("pin", "", "agent add: the agent's PIN")
+	fs.StringVar(&pin.arg, "pin", "", "agent add: the agent's PIN (visible to other local users in the process list: prefer a prompt, --pin-stdin or --pin-file)")
+	fs.BoolVar(&pin.fromStdin, "pin-stdin", false, "agent add: read the PIN from the first line of standard input")
+	fs.StringVar(&pin.file, "pin-file", "", "agent add: read the PIN from the first line of this file")
 	name := fs.String("name", "", "agent add: the agent's name (default Agent_NUMBER)")
 	queues := fs.String("queues", "", "agent add: the agent's queues, a comma list")
 	// Flags may follow positional arguments: callctl user add alice --password x
@@ -158,9 +170,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if strings.HasPrefix(cmd, "user") {
-			return userCommand(cmd, positional, *password, *actions, *jsonOut, cfg, stdout, stderr)
+			return userCommand(cmd, positional, password, *actions, *jsonOut, cfg, stdout, stderr)
 		}
-		return agentCommand(cmd, positional, *pin, *name, *queues, *jsonOut, cfg, stdout, stderr)
+		return agentCommand(cmd, positional, pin, *name, *queues, *jsonOut, cfg, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callctl: unknown command %q\n\n%s", cmd, usage)
 		return 2

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,13 +14,18 @@ import (
 )
 
 // userCommand runs "user add|list|del".
-func userCommand(cmd string, args []string, password, actions string, jsonOut bool, cfg daemon.Config, stdout, stderr io.Writer) int {
+func userCommand(cmd string, args []string, secret secretSource, actions string, jsonOut bool, cfg daemon.Config, stdout, stderr io.Writer) int {
 	ctx := backgroundContext()
 	switch cmd {
 	case "user add":
-		if len(args) != 1 || password == "" {
-			fmt.Fprintln(stderr, "usage: callctl user add NAME --password P [--actions all|a,b,c]")
+		const use = "usage: callctl user add NAME [--password-stdin | --password-file F | --password P] [--actions all|a,b,c]\n(without one, the password is asked for on a terminal)"
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, use)
 			return 2
+		}
+		password, code := readSecret(secret, use, stderr)
+		if code != 0 {
+			return code
 		}
 		in := users.AddArgs{Name: args[0], Password: password}
 		if actions != "" && actions != "all" {
@@ -57,6 +63,24 @@ func userCommand(cmd string, args []string, password, actions string, jsonOut bo
 	return 0
 }
 
+// readSecret reads a command's secret, or returns the exit status of a
+// failure (usage printed when none was given).
+func readSecret(s secretSource, usage string, stderr io.Writer) (string, int) {
+	secret, err := s.read(stderr)
+	switch {
+	case errors.Is(err, errNoSecret):
+		fmt.Fprintln(stderr, usage)
+		return "", 2
+	case err != nil:
+		fmt.Fprintln(stderr, "callctl:", err)
+		return "", 2
+	case secret == "":
+		fmt.Fprintf(stderr, "callctl: empty %s\n", s.what)
+		return "", 2
+	}
+	return secret, 0
+}
+
 // coreActions lists the core action names for the help.
 func coreActions() string {
 	var names []string
@@ -67,13 +91,18 @@ func coreActions() string {
 }
 
 // agentCommand runs "agent add|list|del".
-func agentCommand(cmd string, args []string, pin, name, queues string, jsonOut bool, cfg daemon.Config, stdout, stderr io.Writer) int {
+func agentCommand(cmd string, args []string, secret secretSource, name, queues string, jsonOut bool, cfg daemon.Config, stdout, stderr io.Writer) int {
 	ctx := backgroundContext()
 	switch cmd {
 	case "agent add":
-		if len(args) != 1 || pin == "" {
-			fmt.Fprintln(stderr, "usage: callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2]")
+		const use = "usage: callctl agent add NUMBER [--pin-stdin | --pin-file F | --pin PIN] [--name N] [--queues q1,q2]\n(without one, the PIN is asked for on a terminal)"
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, use)
 			return 2
+		}
+		pin, code := readSecret(secret, use, stderr)
+		if code != 0 {
+			return code
 		}
 		in := agents.AddArgs{Number: args[0], PIN: pin, Name: name}
 		if queues != "" {

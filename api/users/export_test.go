@@ -1,0 +1,7 @@
+package users
+
+// For the package's external tests (an HTTP flood through package api).
+var (
+	SlowHashing    = slowHashing
+	WithoutBackoff = withoutBackoff
+)
