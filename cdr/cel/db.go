@@ -200,3 +200,13 @@ func unixSeconds(t time.Time) float64 {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Oldest is the time of the first row (zero: none).
+func (d *DB) Oldest(ctx context.Context) (time.Time, error) {
+	var at sql.NullString
+	err := d.db.QueryRowContext(ctx, "SELECT eventtime FROM "+quoteIdent(d.table)+" ORDER BY rowid LIMIT 1").Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	return ParseTime(at.String), err
+}

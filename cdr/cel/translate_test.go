@@ -1,4 +1,4 @@
-package cel
+package cel_test
 
 import (
 	"bufio"
@@ -11,6 +11,7 @@ import (
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/cdr/cel"
 )
 
 // testDirectory is the test bed's PBX (as in package cdr's tests): lines
@@ -58,13 +59,13 @@ func liveRecords(t *testing.T, name string) []cdr.Record {
 	return out
 }
 
-func loadRows(t testing.TB, name string) []Row {
+func loadRows(t testing.TB, name string) []cel.Row {
 	f, err := os.Open("testdata/" + name + ".cel.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, err := ReadCSV(f)
+	rows, err := cel.ReadCSV(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +73,8 @@ func loadRows(t testing.TB, name string) []Row {
 }
 
 // celRecords rebuilds the records from the CEL rows.
-func celRecords(rows []Row) []cdr.Record {
-	tr, tl := newTracker(), NewTranslator()
+func celRecords(rows []cel.Row) []cdr.Record {
+	tr, tl := newTracker(), cel.NewTranslator()
 	tl.Prepare(rows)
 	var out []cdr.Record
 	for i := range rows {
