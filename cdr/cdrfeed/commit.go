@@ -35,7 +35,7 @@ type committer struct {
 	// lastEvent is the time of the last AMI event, saved with the next
 	// saves (zero: unchanged).
 	lastEvent time.Time
-	legacy  bool                      // the all-calls key of older versions is still there
+	legacy    bool // the all-calls key of older versions is still there
 }
 
 // pendingChange is a change (a finished call, or a change the outbox
