@@ -102,6 +102,7 @@ type Feed struct {
 	// the calls in progress); backfill reads CEL from there.
 	lastEvent time.Time
 	lastSaved atomic.Pointer[time.Time]
+	connected bool // logged in to AMI
 	backfill  *backfiller // nil: no CEL file configured
 }
 
@@ -208,6 +209,7 @@ func (f *Feed) Run(ctx context.Context) error {
 				resync = !f.resync(ctx)
 				f.flush()
 			}
+			f.seenUntil(resync)
 			f.save()
 		case m := <-f.sub.C():
 			resync = f.handle(ctx, m, resync)
@@ -228,7 +230,10 @@ func (f *Feed) Run(ctx context.Context) error {
 // handle applies one message; it returns whether a resync is still owed.
 func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 	switch m.Event() {
+	case ami.EventDisconnected:
+		f.connected = false
 	case ami.EventConnected, ami.EventsLost:
+		f.connected = true
 		if m.Event() == ami.EventsLost {
 			f.log.Warn().Str("count", m["Count"]).Msg("AMI events lost: resynchronising")
 		}
@@ -243,6 +248,21 @@ func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 		f.keep(f.tracker.Apply(&e))
 	}
 	return resync
+}
+
+// seenMargin: events younger than this may still wait in the queue.
+const seenMargin = 2 * time.Second
+
+// seenUntil moves the time callctl has seen Asterisk until to (nearly)
+// now while the connection is up and nothing was lost: a quiet PBX has no
+// events, and its next gap must not start at its last call.
+func (f *Feed) seenUntil(resyncOwed bool) {
+	if !f.connected || resyncOwed {
+		return
+	}
+	if t := time.Now().Add(-seenMargin); t.After(f.lastEvent) {
+		f.lastEvent = t
+	}
 }
 
 // requestBackfill hands the backfill the gap before this (re)connection
