@@ -140,7 +140,8 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	f.ids.Add(block)
 	f.commits.legacy = true
 	f.tracker.Restore(state)
-	f.lastSaved.Store(&f.lastEvent)
+	saved := f.lastEvent
+	f.lastSaved.Store(&saved)
 	if cfg.Backfill.CELPath != "" {
 		f.backfill = &backfiller{cfg: cfg.Backfill, commits: f.commits, log: f.log, m: newBackfillMetrics(reg),
 			windows: make(chan window, 1), lastSeen: func() time.Time { return *f.lastSaved.Load() },
