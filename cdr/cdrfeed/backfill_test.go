@@ -87,7 +87,7 @@ func (d *deliveries) count(linkedid string) int { d.mu.Lock(); defer d.mu.Unlock
 // runFeed runs a feed on db until the test ends or stop; it subscribes
 // before the AMI client logs in, as the daemon does, so it sees the
 // connection and backfills.
-func runFeed(t *testing.T, cfg cdrfeed.Config, db *store.DB, reg prometheus.Registerer, out cdrfeed.Outbox) (stop func()) {
+func runFeed(t testing.TB, cfg cdrfeed.Config, db *store.DB, reg prometheus.Registerer, out cdrfeed.Outbox) (stop func()) {
 	t.Helper()
 	fake := newFakeAMI(t)
 	acfg := ami.DefaultConfig()

@@ -122,7 +122,50 @@ func (d *DB) selectRows() string {
 // Since calls fn with the rows written at or after t, in the order
 // Asterisk wrote them.
 func (d *DB) Since(ctx context.Context, t time.Time, fn func(Row) error) error {
-	return d.query(ctx, fn, " WHERE CAST(eventtime AS REAL) >= ? ORDER BY rowid", unixSeconds(t))
+	from, err := d.firstAfter(ctx, t.Add(-outOfOrder))
+	if err != nil {
+		return err
+	}
+	return d.query(ctx, fn, " WHERE rowid >= ? AND CAST(eventtime AS REAL) >= ? ORDER BY rowid", from, unixSeconds(t))
+}
+
+// outOfOrder bounds how far back in time a row may be from the rows
+// written before it (Asterisk writes CEL rows as its events are handled).
+const outOfOrder = 10 * time.Second
+
+// firstAfter finds, by bisection over the rowids (the table has no index
+// on eventtime, and callctl opens it read-only), the first rowid whose
+// eventtime is t or later, assuming times grow with rowids.
+func (d *DB) firstAfter(ctx context.Context, t time.Time) (int64, error) {
+	var lo, hi sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, "SELECT min(rowid), max(rowid) FROM "+quoteIdent(d.table)).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("cel: %w", err)
+	}
+	if !lo.Valid {
+		return 0, nil
+	}
+	want := unixSeconds(t)
+	probe := "SELECT rowid, CAST(eventtime AS REAL) FROM " + quoteIdent(d.table) + " WHERE rowid >= ? ORDER BY rowid LIMIT 1"
+	a, b := lo.Int64, hi.Int64+1 // the answer is in [a, b]
+	for a < b {
+		mid := a + (b-a)/2
+		var id int64
+		var at float64
+		err := d.db.QueryRowContext(ctx, probe, mid).Scan(&id, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			b = mid
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cel: %w", err)
+		}
+		if at >= want {
+			b = mid
+		} else {
+			a = id + 1
+		}
+	}
+	return a, nil
 }
 
 // After calls fn with the rows after rowid id, in order.
