@@ -57,7 +57,7 @@ func writeCELFile(t testing.TB, path string, rows []cel.Row) {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		at := float64(r.Time.UnixMicro()) / 1e6
+		at := cel.FormatTime(r.Time) // as Asterisk writes it: text
 		if _, err := ins.Exec(r.Type, at, r.Uniqueid, r.Linkedid, r.Channel, r.CallerNum, r.CallerName, r.Exten, r.Context, r.App, r.AppData, r.Peer, r.Extra); err != nil {
 			t.Fatal(err)
 		}

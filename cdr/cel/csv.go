@@ -15,8 +15,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 		return err
 	}
 	for _, r := range rows {
-		at := strconv.FormatInt(r.Time.Unix(), 10) + "." + fmt.Sprintf("%06d", r.Time.Nanosecond()/1000)
-		if err := cw.Write([]string{strconv.FormatInt(r.ID, 10), r.Type, at, r.Uniqueid, r.Linkedid, r.Channel,
+		if err := cw.Write([]string{strconv.FormatInt(r.ID, 10), r.Type, FormatTime(r.Time), r.Uniqueid, r.Linkedid, r.Channel,
 			r.CallerNum, r.CallerName, r.Exten, r.Context, r.App, r.AppData, r.Peer, r.Extra}); err != nil {
 			return err
 		}

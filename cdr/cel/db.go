@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,7 +117,11 @@ func (d *DB) check(ctx context.Context) error {
 }
 
 func (d *DB) selectRows() string {
-	return "SELECT rowid, " + strings.Join(Columns, ", ") + " FROM " + quoteIdent(d.table)
+	cols := slices.Clone(Columns)
+	// Asterisk writes text; a REAL (another writer) is printed back with
+	// its microseconds.
+	cols[1] = "CASE typeof(eventtime) WHEN 'real' THEN printf('%.6f', eventtime) ELSE eventtime END"
+	return "SELECT rowid, " + strings.Join(cols, ", ") + " FROM " + quoteIdent(d.table)
 }
 
 // Since calls fn with the rows written at or after t, in the order
@@ -232,6 +237,11 @@ func ParseTime(s string) time.Time {
 		}
 	}
 	return time.Unix(n, us*1000)
+}
+
+// FormatTime writes t as eventtime(float) does.
+func FormatTime(t time.Time) string {
+	return strconv.FormatInt(t.Unix(), 10) + "." + fmt.Sprintf("%06d", t.Nanosecond()/1000)
 }
 
 // unixSeconds is t as eventtime(float) compares.
