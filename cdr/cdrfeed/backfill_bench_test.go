@@ -26,7 +26,7 @@ func manyCalls(t testing.TB, n int) []cel.Row {
 	var out []cel.Row
 	for k := 0; k < n; k++ {
 		rows := kinds[k%len(kinds)]
-		shift := base.Add(time.Duration(k)*3*time.Second).Sub(rows[0].Time)
+		shift := base.Add(time.Duration(k) * 3 * time.Second).Sub(rows[0].Time)
 		suffix := "-" + strconv.Itoa(k)
 		for _, r := range rows {
 			r.Uniqueid += suffix

@@ -82,7 +82,11 @@ func (d *deliveries) Enqueue(tx *store.Tx, c *cdr.Change) error {
 	}
 	return nil
 }
-func (d *deliveries) count(linkedid string) int { d.mu.Lock(); defer d.mu.Unlock(); return d.n[linkedid] }
+func (d *deliveries) count(linkedid string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n[linkedid]
+}
 
 // runFeed runs a feed on db until the test ends or stop; it subscribes
 // before the AMI client logs in, as the daemon does, so it sees the

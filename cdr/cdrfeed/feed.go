@@ -102,7 +102,7 @@ type Feed struct {
 	// the calls in progress); backfill reads CEL from there.
 	lastEvent time.Time
 	lastSaved atomic.Pointer[time.Time]
-	connected bool // logged in to AMI
+	connected bool        // logged in to AMI
 	backfill  *backfiller // nil: no CEL file configured
 }
 
