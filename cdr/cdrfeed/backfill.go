@@ -147,9 +147,9 @@ func (b *backfiller) run(ctx context.Context) {
 				case <-time.After(time.Duration(attempt) * time.Second):
 				}
 			}
-			b.prune(ctx)
+			b.prune(ctx, w.until)
 		case <-prune.C:
-			b.prune(ctx)
+			b.prune(ctx, b.lastSeen())
 		}
 	}
 }
@@ -232,10 +232,14 @@ func (b *backfiller) replay(rows []cel.Row, w window) int {
 	return handed
 }
 
-// prune deletes consumed rows when callctl owns the CEL file.
-func (b *backfiller) prune(ctx context.Context) {
-	last := b.lastSeen()
-	if !b.cfg.OwnFile || last.IsZero() {
+// prune deletes consumed rows when callctl owns the CEL file: those an
+// hour older than seen (what callctl has seen live or backfilled), and
+// none of a gap still to backfill.
+func (b *backfiller) prune(ctx context.Context, seen time.Time) {
+	if p := b.pendingSince(); !p.IsZero() && p.Before(seen) {
+		seen = p
+	}
+	if !b.cfg.OwnFile || seen.IsZero() {
 		return
 	}
 	db, err := cel.Open(ctx, b.cfg.CELPath, b.cfg.CELTable, true)
@@ -244,7 +248,7 @@ func (b *backfiller) prune(ctx context.Context) {
 		return
 	}
 	defer db.Close()
-	n, err := db.DeleteBefore(ctx, last.Add(-keepRows))
+	n, err := db.DeleteBefore(ctx, seen.Add(-keepRows))
 	if err != nil {
 		b.log.Warn().Err(err).Msg("CEL: cannot delete consumed rows")
 		return

@@ -250,3 +250,38 @@ func metric(t testing.TB, reg *prometheus.Registry, name, label, value string) f
 func warnings(t testing.TB, reg *prometheus.Registry, reason string) float64 {
 	return metric(t, reg, "callctl_cdr_backfill_warnings_total", "reason", reason)
 }
+
+// With cel_own_file, the rows consumed (older than an hour before what
+// callctl has seen) are deleted once their calls are backfilled.
+func TestFeedBackfillDeletesConsumedRowsOfAnOwnedFile(t *testing.T) {
+	rows := append(celFixture(t, "outbound-busy"), celFixture(t, "ring-group")...)
+	shift := time.Now().Add(-2 * time.Hour).Sub(rows[0].Time)
+	for i := range rows {
+		rows[i].Time = rows[i].Time.Add(shift)
+	}
+	path := t.TempDir() + "/cel.db"
+	writeCELFile(t, path, rows)
+	db := storetest.New(t)
+	if err := db.Update(func(tx *store.Tx) error { return cdrstore.SaveLastEvent(tx, rows[0].Time.Add(-time.Second)) }); err != nil {
+		t.Fatal(err)
+	}
+	cfg := cdrfeed.DefaultConfig()
+	cfg.Backfill.CELPath, cfg.Backfill.OwnFile = path, true
+	reg := prometheus.NewRegistry()
+	stop := runFeed(t, cfg, db, reg, nil)
+	waitFor(t, "the deletion", 10*time.Second, func() bool {
+		return metric(t, reg, "callctl_cdr_backfill_rows_deleted_total", "", "") == float64(len(rows))
+	})
+	stop()
+	if n := len(stored(t, db)); n != 2 {
+		t.Errorf("%d calls backfilled, want 2", n)
+	}
+	c, err := cel.Open(context.Background(), path, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if id, _ := c.Oldest(context.Background()); !id.IsZero() {
+		t.Errorf("rows left from %v", id)
+	}
+}
