@@ -276,6 +276,8 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	fmt.Printf("Asterisk's CDRs   %d calls, %d of them without a record in callctl\n", r.astCalls, r.astMissing)
 	if r.kills > 0 {
 		fmt.Printf("callctl killed    %d times (kill -9, started again 0.5 s later); CPU below: the last process only\n", r.kills)
+		fmt.Printf("  records         %d backfilled from CEL, %d resynced (up at a kill, closed at the restart), %d adopted\n",
+			flagged.backfilled, flagged.resynced, flagged.adopted)
 	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
@@ -576,6 +578,14 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 		recs, err := cdrstore.List(tx, cdrstore.Filter{Since: since, Limit: math.MaxInt32})
 		for _, r := range recs {
 			seen[r.Linkedid]++
+			switch {
+			case r.Backfilled:
+				flagged.backfilled++
+			case r.Resynced:
+				flagged.resynced++
+			case r.Adopted:
+				flagged.adopted++
+			}
 		}
 		n = len(recs)
 		return err
@@ -587,6 +597,10 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 	}
 	return n, dupes, seen, err
 }
+
+// flagged counts the records of the last countRecords by how callctl
+// got them, other than live.
+var flagged struct{ backfilled, resynced, adopted int }
 
 // csvLinkedids reads the linkedids (first column) of Asterisk's CDR lines
 // after the first skip lines, and how many lines there are.
