@@ -233,11 +233,14 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 // state in progress, and the deliveries the change causes.
 func (c *committer) save(tx *store.Tx, ch *cdr.Change) error {
 	if r := ch.Record; ch.Kind == cdr.CallFinished {
-		if r.Backfilled {
-			// Rebuilt from CEL: only if nobody saved the call meanwhile.
+		if r.Backfilled || r.Adopted || r.Resynced {
+			// A call rebuilt from CEL, or one the live feed saw only in
+			// part (a call that ended just as callctl logged in can be
+			// both), is saved once: the first record wins.
 			if has, err := cdrstore.HasLinkedid(tx, r.Linkedid); err != nil || has {
 				if has {
-					c.log.Debug().Str("linkedid", r.Linkedid).Msg("backfilled call already saved: dropped")
+					c.log.Debug().Str("linkedid", r.Linkedid).Bool("backfilled", r.Backfilled).Msg("call already saved: dropped")
+					return cdrstore.SaveLiveCall(tx, r.Linkedid, nil)
 				}
 				return err
 			}

@@ -239,7 +239,12 @@ func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 			f.log.Warn().Str("count", m["Count"]).Msg("AMI events lost: resynchronising")
 		}
 		f.flush()
-		f.requestBackfill()
+		// The gap ends when this session began: its events come next.
+		until := ami.ParseTimestamp(m["Timestamp"])
+		if until.IsZero() {
+			until = time.Now()
+		}
+		f.requestBackfill(until)
 		resync = !f.resync(ctx)
 	}
 	if e, ok := ParseEvent(m); ok {
@@ -267,9 +272,9 @@ func (f *Feed) seenUntil(resyncOwed bool) {
 }
 
 // requestBackfill hands the backfill the gap before this (re)connection
-// or loss of events: from the last event applied to now, and the calls
+// or loss of events: from the last event applied to until, and the calls
 // the tracker knows.
-func (f *Feed) requestBackfill() {
+func (f *Feed) requestBackfill(until time.Time) {
 	if f.backfill == nil {
 		return
 	}
@@ -281,7 +286,7 @@ func (f *Feed) requestBackfill() {
 	for _, id := range f.tracker.Linkedids() {
 		known[id] = true
 	}
-	f.backfill.request(window{since: f.lastEvent, until: time.Now(), known: known})
+	f.backfill.request(window{since: f.lastEvent, until: until, known: known})
 }
 
 // keep takes the changes to commit: every finished call, and what the
