@@ -12,7 +12,15 @@
 // Metrics (namespace callctl, subsystem cdr): calls_finished_total,
 // commit_delay_seconds (from a call's last event to its commit),
 // commit_errors_total, commits_pending, resyncs_total, live_calls,
-// ids_exhausted (1 while no record id can be reserved).
+// ids_exhausted (1 while no record id can be reserved), and the backfill's
+// (backfill.go) backfill_runs_total, _calls_total, _skipped_total,
+// _incomplete_total, _rows_deleted_total, _warnings_total{reason},
+// _seconds.
+//
+// Backfill: with a CEL file configured, the calls that started and ended
+// while callctl was not running or had lost AMI are rebuilt from Asterisk's
+// CEL log (package cdr/cel) by a tracker of their own, in their own
+// goroutine, and committed flagged Backfilled, once per linkedid.
 package cdrfeed
 
 import (

@@ -314,6 +314,3 @@ func (t *Translator) forget(linkedid string) {
 	}
 	delete(t.byCall, linkedid)
 }
-
-// Len is the number of channels the translator remembers.
-func (t *Translator) Len() int { return len(t.chans) }
