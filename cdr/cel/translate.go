@@ -37,6 +37,11 @@ import (
 //     IVR digits, tags, PIN and custom CDR fields are then missing.
 //   - Caller names and numbers are those of the rows; connected-line
 //     numbers (the live view's peer) are not in CEL.
+//   - CHAN_END, LINKEDID_END (the translator forgets the call's channels),
+//     FORWARD and LOCAL_OPTIMIZE give no event: the tracker reads none
+//     like them. Channels ARI originates (callctl's API) have no dialling
+//     channel in CEL either: they count as the call's own parties, as an
+//     AMI Originate does.
 type Translator struct {
 	chans  map[string]*chanInfo   // by uniqueid
 	byName map[string]*chanInfo   // live channels by name
