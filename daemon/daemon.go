@@ -27,6 +27,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
@@ -47,6 +48,7 @@ type Daemon struct {
 	cdr      *cdrfeed.Feed
 	core     *callflow.Core
 	webhook  *webhook.Outbox
+	nats     *natsink.Sink // nil: nats.url is not set
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -87,7 +89,16 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: d.webhook}); err != nil {
+	outboxes := []cdrfeed.Outbox{d.webhook}
+	if cfg.NATS.Enabled() {
+		if d.nats, err = natsink.New(db, cfg.NATS, natsink.Options{NodeID: cfg.NodeID, Location: whOpts.Location,
+			Log: log, Registerer: d.registry}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		outboxes = append(outboxes, d.nats)
+	}
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: cdrfeed.Outboxes(outboxes...)}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -97,6 +108,9 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	// The daemon's own outbox runs the webhook commands, so that its
 	// workers see a retry or a deleted client at once.
 	for _, c := range webhook.AdminCommands(cfg.Webhook, whOpts, d.webhook) {
+		d.admin.Add(c)
+	}
+	for _, c := range natsink.AdminCommands(cfg.NATS, d.nats) {
 		d.admin.Add(c)
 	}
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
@@ -129,6 +143,7 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, cdrstore.AdminCommands()...)
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
+	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)
@@ -148,6 +163,9 @@ func webhookOptions(cfg Config, recs *recording.Store, log zerolog.Logger) (webh
 
 // Webhook is the daemon's outbox (call flows ask data queries through it).
 func (d *Daemon) Webhook() *webhook.Outbox { return d.webhook }
+
+// NATS is the daemon's NATS JetStream sink (nil when nats.url is not set).
+func (d *Daemon) NATS() *natsink.Sink { return d.nats }
 
 // Addr is the HTTP listener's address.
 func (d *Daemon) Addr() string { return d.listener.Addr().String() }
@@ -187,6 +205,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	start("cdr", d.cdr.Run)
 	start("webhook", d.webhook.Run)
+	if d.nats != nil {
+		start("nats", d.nats.Run)
+	}
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
 	start("admin", func(ctx context.Context) error {

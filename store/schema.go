@@ -33,6 +33,10 @@ const (
 	BucketWebhookLog     = "webhook_log"
 	// Keys callctl generated for itself (GetSecret).
 	BucketSecrets = "secrets"
+	// Messages waiting for NATS JetStream's acknowledgement, and the last
+	// acknowledgement (natsink).
+	BucketNATSOutbox = "nats_outbox"
+	BucketNATSState  = "nats_state"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -52,9 +56,12 @@ var Migrations = []Migration{
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
 	}},
+	{4, "NATS JetStream outbox", func(tx *Tx) error {
+		return tx.createBuckets(BucketNATSOutbox, BucketNATSState)
+	}},
 	// Records saved before it are not indexed: backfill only reads CEL
 	// rows newer than the last event the version that indexes saw.
-	{4, "finished calls by linkedid", func(tx *Tx) error { return tx.createBuckets(BucketCDRByLinkedid) }},
+	{5, "finished calls by linkedid", func(tx *Tx) error { return tx.createBuckets(BucketCDRByLinkedid) }},
 }
 
 // voipsunToCore is migration 2's map, frozen as it was written: the
