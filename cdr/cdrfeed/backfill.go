@@ -173,11 +173,13 @@ func (b *backfiller) backfill(ctx context.Context, w window) error {
 	defer db.Close()
 	if oldest, err := db.Oldest(ctx); err != nil {
 		return b.warn(err, w)
-	} else if !oldest.IsZero() && oldest.After(w.since) {
-		// Rows from the gap were deleted: calls of the gap may be lost.
+	} else if !oldest.IsZero() && oldest.After(w.since) && !b.cfg.OwnFile {
+		// Rows from the gap may have been deleted (or none was written
+		// before its first call: a quiet PBX, a new file). callctl's own
+		// deletions never reach into a gap.
 		b.m.warnings.WithLabelValues("rotated").Inc()
 		b.log.Warn().Time("since", w.since).Time("oldest_row", oldest).Str("file", b.cfg.CELPath).
-			Msg("CEL backfill: the CEL file starts after the gap began (rotated?): calls before its first row are lost")
+			Msg("CEL backfill: the CEL file starts after the gap began (rotated?): calls before its first row may be lost")
 	}
 	var rows []cel.Row
 	if err := db.Since(ctx, w.since, func(r cel.Row) error { rows = append(rows, r); return nil }); err != nil {
