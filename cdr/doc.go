@@ -35,5 +35,7 @@
 //
 // Caveats: a Tracker is used by one goroutine. A call that ended while
 // callctl could not see Asterisk is closed by Resync at the time it noticed
-// (Record.Resynced); a call found already up is Record.Adopted.
+// (Record.Resynced); a call found already up is Record.Adopted; a call
+// rebuilt afterwards from Asterisk's CEL log (package cdr/cel, cdrfeed's
+// backfill) is Record.Backfilled.
 package cdr

@@ -69,6 +69,10 @@ type Record struct {
 	// Adopted: the call was already up when callctl first saw it; Start and
 	// Answer may be late.
 	Adopted bool `json:"adopted"`
+	// Backfilled: callctl did not see the call over AMI (it was not
+	// running, or had lost its connection); the record was rebuilt from
+	// Asterisk's CEL log afterwards (package cdr/cel says what CEL lacks).
+	Backfilled bool `json:"backfilled"`
 
 	Legs []Leg `json:"sub_cdrs"`
 }

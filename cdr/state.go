@@ -90,3 +90,12 @@ func (t *Tracker) Restore(s State) {
 		t.touch(c)
 	}
 }
+
+// Linkedids returns the linkedids of the calls in progress.
+func (t *Tracker) Linkedids() []string {
+	out := make([]string, 0, len(t.calls))
+	for id := range t.calls {
+		out = append(out, id)
+	}
+	return out
+}

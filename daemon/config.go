@@ -243,6 +243,9 @@ func (c Config) Validate() error {
 	if _, err := cdr.NewRateTable(c.CDR.Rates); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	if err := c.CDR.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	if err := c.Recording.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}

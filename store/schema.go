@@ -20,6 +20,8 @@ const (
 	BucketCDRByTime  = "cdr_by_time"
 	BucketCDRByExten = "cdr_by_exten"
 	BucketCDRByLeg   = "cdr_by_leg"
+	// Finished calls by linkedid: backfill from CEL skips the calls it has.
+	BucketCDRByLinkedid = "cdr_by_linkedid"
 	// Calls live when the daemon stopped, to close or adopt on start (cdr).
 	BucketLiveCalls = "live_calls"
 	// Recordings callctl started, by call (callflow, recording).
@@ -57,6 +59,9 @@ var Migrations = []Migration{
 	{4, "NATS JetStream outbox", func(tx *Tx) error {
 		return tx.createBuckets(BucketNATSOutbox, BucketNATSState)
 	}},
+	// Records saved before it are not indexed: backfill only reads CEL
+	// rows newer than the last event the version that indexes saw.
+	{5, "finished calls by linkedid", func(tx *Tx) error { return tx.createBuckets(BucketCDRByLinkedid) }},
 }
 
 // voipsunToCore is migration 2's map, frozen as it was written: the

@@ -32,7 +32,10 @@ type committer struct {
 	mu      sync.Mutex
 	records []pendingChange
 	saves   map[string]*cdr.CallState // by linkedid; nil: delete
-	legacy  bool                      // the all-calls key of older versions is still there
+	// lastEvent is the time of the last AMI event, saved with the next
+	// saves (zero: unchanged).
+	lastEvent time.Time
+	legacy    bool // the all-calls key of older versions is still there
 }
 
 // pendingChange is a change (a finished call, or a change the outbox
@@ -69,6 +72,13 @@ func (c *committer) add(changes []cdr.Change) {
 func (c *committer) addSave(linkedid string, s *cdr.CallState) {
 	c.mu.Lock()
 	c.saves[linkedid] = s
+	c.mu.Unlock()
+}
+
+// setLastEvent queues the time of the last AMI event for the next save.
+func (c *committer) setLastEvent(t time.Time) {
+	c.mu.Lock()
+	c.lastEvent = t
 	c.mu.Unlock()
 }
 
@@ -135,8 +145,10 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 		}
 	}
 	var saves map[string]*cdr.CallState
-	if saveNow && len(c.saves) > 0 {
+	var lastEvent time.Time
+	if saveNow && (len(c.saves) > 0 || !c.lastEvent.IsZero()) {
 		saves, c.saves = c.saves, map[string]*cdr.CallState{}
+		lastEvent, c.lastEvent = c.lastEvent, time.Time{}
 	}
 	c.records = later
 	c.mu.Unlock()
@@ -158,6 +170,11 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 				return err
 			}
 		}
+		if !lastEvent.IsZero() {
+			if err := cdrstore.SaveLastEvent(tx, lastEvent); err != nil {
+				return err
+			}
+		}
 		return c.writeSaves(tx, saves)
 	})
 	if err == nil {
@@ -175,6 +192,9 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 			if _, newer := c.saves[k]; !newer {
 				c.saves[k] = v
 			}
+		}
+		if c.lastEvent.IsZero() {
+			c.lastEvent = lastEvent
 		}
 		c.mu.Unlock()
 	}
@@ -213,6 +233,18 @@ func (c *committer) commit(now time.Time, saveNow bool) error {
 // state in progress, and the deliveries the change causes.
 func (c *committer) save(tx *store.Tx, ch *cdr.Change) error {
 	if r := ch.Record; ch.Kind == cdr.CallFinished {
+		if r.Backfilled || r.Adopted || r.Resynced {
+			// A call rebuilt from CEL, or one the live feed saw only in
+			// part (a call that ended just as callctl logged in can be
+			// both), is saved once: the first record wins.
+			if has, err := cdrstore.HasLinkedid(tx, r.Linkedid); err != nil || has {
+				if has {
+					c.log.Debug().Str("linkedid", r.Linkedid).Bool("backfilled", r.Backfilled).Msg("call already saved: dropped")
+					return cdrstore.SaveLiveCall(tx, r.Linkedid, nil)
+				}
+				return err
+			}
+		}
 		if err := cdrstore.Save(tx, r); err != nil {
 			return err
 		}

@@ -12,11 +12,21 @@
 // Metrics (namespace callctl, subsystem cdr): calls_finished_total,
 // commit_delay_seconds (from a call's last event to its commit),
 // commit_errors_total, commits_pending, resyncs_total, live_calls,
-// ids_exhausted (1 while no record id can be reserved).
+// ids_exhausted (1 while no record id can be reserved), and the backfill's
+// (backfill.go) backfill_runs_total, _calls_total, _skipped_total,
+// _incomplete_total, _rows_deleted_total, _warnings_total{reason},
+// _seconds.
+//
+// Backfill: with a CEL file configured, the calls that started and ended
+// while callctl was not running or had lost AMI are rebuilt from Asterisk's
+// CEL log (package cdr/cel) by a tracker of their own, in their own
+// goroutine, and committed flagged Backfilled, once per linkedid.
 package cdrfeed
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +51,17 @@ type Config struct {
 	Rates []cdr.Rate `yaml:"rates"`
 	// LiveSaveInterval is how often the calls in progress are saved.
 	LiveSaveInterval time.Duration `yaml:"live_save_interval" env:"LIVE_SAVE_INTERVAL"`
+	// Backfill rebuilds, from Asterisk's CEL log, the calls that happened
+	// while callctl was not running or had lost its AMI connection.
+	Backfill BackfillConfig `yaml:"backfill" envPrefix:"BACKFILL_"`
+}
+
+// Validate reports an invalid setting.
+func (c Config) Validate() error {
+	if !celPathOK(c.Backfill.CELPath) {
+		return fmt.Errorf("cdr.backfill.cel_path must be an absolute path, not %q", c.Backfill.CELPath)
+	}
+	return nil
 }
 
 // DefaultConfig has no rates.
@@ -84,6 +105,13 @@ type Feed struct {
 	outbox  Outbox
 	changed []cdr.Changed // scratch of flush
 	changes []cdr.Change  // to commit: the finished calls and wanted changes of the current burst
+
+	// lastEvent is the time of the last AMI event applied (saved with
+	// the calls in progress); backfill reads CEL from there.
+	lastEvent time.Time
+	lastSaved atomic.Pointer[time.Time]
+	connected bool        // logged in to AMI
+	backfill  *backfiller // nil: no CEL file configured
 }
 
 // New subscribes to the AMI events at once (so that none is missed before
@@ -109,7 +137,10 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 		if block, err = f.ids.Reserve(tx); err != nil {
 			return err
 		}
-		state, err = cdrstore.LoadLive(tx)
+		if state, err = cdrstore.LoadLive(tx); err != nil {
+			return err
+		}
+		f.lastEvent, err = cdrstore.LoadLastEvent(tx)
 		return err
 	}); err != nil {
 		return nil, err
@@ -117,6 +148,13 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	f.ids.Add(block)
 	f.commits.legacy = true
 	f.tracker.Restore(state)
+	saved := f.lastEvent
+	f.lastSaved.Store(&saved)
+	if cfg.Backfill.CELPath != "" {
+		f.backfill = &backfiller{cfg: cfg.Backfill, commits: f.commits, log: f.log, m: newBackfillMetrics(reg),
+			windows: make(chan window, 1), lastSeen: func() time.Time { return *f.lastSaved.Load() },
+			tracker: cdr.NewTracker(cdr.Options{Directory: Directory{dir}, IDs: f.ids, Rates: rates})}
+	}
 	if n := len(state.Calls); n > 0 {
 		f.log.Info().Int("calls", n).Msg("calls in progress when callctl stopped: resynchronising when Asterisk answers")
 	}
@@ -153,6 +191,14 @@ func (f *Feed) Run(ctx context.Context) error {
 	cctx, stopCommits := context.WithCancel(context.Background())
 	commitDone := make(chan error, 1)
 	go func() { commitDone <- f.commits.run(cctx) }()
+	bctx, stopBackfill := context.WithCancel(context.Background())
+	backfillDone := make(chan struct{})
+	go func() {
+		defer close(backfillDone)
+		if f.backfill != nil {
+			f.backfill.run(bctx)
+		}
+	}()
 
 	resync := false
 	tick := time.NewTicker(f.cfg.LiveSaveInterval)
@@ -160,6 +206,9 @@ func (f *Feed) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// The backfill hands records to the committer: it stops first.
+			stopBackfill()
+			<-backfillDone
 			f.flush()
 			f.save()
 			stopCommits()
@@ -169,6 +218,7 @@ func (f *Feed) Run(ctx context.Context) error {
 				resync = !f.resync(ctx)
 				f.flush()
 			}
+			f.seenUntil(resync)
 			f.save()
 		case m := <-f.sub.C():
 			resync = f.handle(ctx, m, resync)
@@ -189,17 +239,62 @@ func (f *Feed) Run(ctx context.Context) error {
 // handle applies one message; it returns whether a resync is still owed.
 func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 	switch m.Event() {
+	case ami.EventDisconnected:
+		f.connected = false
 	case ami.EventConnected, ami.EventsLost:
+		f.connected = true
 		if m.Event() == ami.EventsLost {
 			f.log.Warn().Str("count", m["Count"]).Msg("AMI events lost: resynchronising")
 		}
 		f.flush()
+		// The gap ends when this session began: its events come next.
+		until := ami.ParseTimestamp(m["Timestamp"])
+		if until.IsZero() {
+			until = time.Now()
+		}
+		f.requestBackfill(until)
 		resync = !f.resync(ctx)
 	}
 	if e, ok := ParseEvent(m); ok {
+		if e.Time.After(f.lastEvent) && e.Name != ami.EventConnected && e.Name != ami.EventDisconnected && e.Name != ami.EventsLost {
+			f.lastEvent = e.Time
+		}
 		f.keep(f.tracker.Apply(&e))
 	}
 	return resync
+}
+
+// seenMargin: events younger than this may still wait in the queue.
+const seenMargin = 2 * time.Second
+
+// seenUntil moves the time callctl has seen Asterisk until to (nearly)
+// now while the connection is up and nothing was lost: a quiet PBX has no
+// events, and its next gap must not start at its last call.
+func (f *Feed) seenUntil(resyncOwed bool) {
+	if !f.connected || resyncOwed {
+		return
+	}
+	if t := time.Now().Add(-seenMargin); t.After(f.lastEvent) {
+		f.lastEvent = t
+	}
+}
+
+// requestBackfill hands the backfill the gap before this (re)connection
+// or loss of events: from the last event applied to until, and the calls
+// the tracker knows.
+func (f *Feed) requestBackfill(until time.Time) {
+	if f.backfill == nil {
+		return
+	}
+	if f.lastEvent.IsZero() {
+		f.log.Info().Msg("CEL backfill: no event seen before, so no gap to fill")
+		return
+	}
+	known := map[string]bool{}
+	for _, id := range f.tracker.Linkedids() {
+		known[id] = true
+	}
+	f.backfill.request(window{since: f.lastEvent, until: until, known: known})
 }
 
 // keep takes the changes to commit: every finished call, and what the
@@ -234,6 +329,19 @@ func (f *Feed) save() {
 		f.commits.addSave(linkedid, s)
 		n++
 	})
+	// Saved: where the next backfill reads from, the last event seen or
+	// the start of a gap not backfilled yet.
+	t := f.lastEvent
+	if f.backfill != nil {
+		if p := f.backfill.pendingSince(); !p.IsZero() && p.Before(t) {
+			t = p
+		}
+	}
+	if last := *f.lastSaved.Load(); !t.Equal(last) && !t.IsZero() {
+		f.lastSaved.Store(&t)
+		f.commits.setLastEvent(t)
+		n++
+	}
 	if n > 0 {
 		f.commits.signal()
 	}

@@ -35,7 +35,42 @@ func Save(tx *store.Tx, r *cdr.Record) error {
 			return err
 		}
 	}
+	if r.Linkedid != "" {
+		if err := tx.Put(store.BucketCDRByLinkedid, []byte(r.Linkedid), key); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// HasLinkedid reports whether a finished call with this linkedid is saved.
+func HasLinkedid(tx *store.Tx, linkedid string) (bool, error) {
+	v, err := tx.Get(store.BucketCDRByLinkedid, []byte(linkedid))
+	return v != nil, err
+}
+
+// lastEventKey keeps the time of the last AMI event the feed processed:
+// backfill reads CEL from there.
+var lastEventKey = []byte("last_event")
+
+// SaveLastEvent stores the time of the last AMI event processed.
+func SaveLastEvent(tx *store.Tx, t time.Time) error {
+	b, err := t.MarshalText()
+	if err != nil {
+		return err
+	}
+	return tx.Put(store.BucketLiveCalls, lastEventKey, b)
+}
+
+// LoadLastEvent returns the time SaveLastEvent stored (zero: none).
+func LoadLastEvent(tx *store.Tx) (time.Time, error) {
+	var t time.Time
+	b, err := tx.Get(store.BucketLiveCalls, lastEventKey)
+	if err != nil || b == nil {
+		return t, err
+	}
+	err = t.UnmarshalText(b)
+	return t, err
 }
 
 // extensions lists the lines a record concerns, once each.

@@ -43,6 +43,11 @@ $SUDO mkdir -p "$ROOT/run/asterisk" "$ROOT/var/spool/asterisk/monitor" "$ROOT/va
 if asterisk_running; then
 	log "Asterisk already runs: reloading the configuration"
 	asterisk_cli "core reload" >/dev/null
+	# core reload does not load a module added to modules.conf since
+	# Asterisk started.
+	for mod in cel_sqlite3_custom.so; do
+		asterisk_cli "module show like $mod" | grep -q "^$mod" || asterisk_cli "module load $mod" >/dev/null
+	done
 else
 	mountpoint -q "$ROOT/proc" || $SUDO mount -t proc proc "$ROOT/proc"
 	$SUDO rm -f "$ROOT/run/asterisk/asterisk.ctl" "$ROOT/run/asterisk/asterisk.pid"

@@ -4,13 +4,17 @@ package integration
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +26,7 @@ import (
 	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
+	"github.com/callctl/callctl/webhook"
 )
 
 // asteriskCDRs returns the lines of Asterisk's own CDR file.
@@ -229,3 +234,111 @@ func TestCDRSurvivesADaemonRestart(t *testing.T) {
 }
 
 type daemonConfig = daemon.Config
+
+// Calls that start and end while callctl is stopped are rebuilt from
+// Asterisk's CEL log when it starts again: one record each, flagged
+// backfilled, meaning what the scenario means and agreeing with Asterisk's
+// own CDR; their end-of-call data is sent once; a further restart doubles
+// nothing.
+func TestCDRBackfillsCallsMadeWhileCallctlWasDown(t *testing.T) {
+	var mu sync.Mutex
+	posts := map[string]int{} // by record id
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		posts[fmt.Sprint(m["id"])]++
+		mu.Unlock()
+		w.WriteHeader(204)
+	}))
+	defer rcv.Close()
+	postCount := func() (n int, most int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range posts {
+			n += c
+			most = max(most, c)
+		}
+		return n, most
+	}
+
+	dataDir := t.TempDir()
+	d := testbed.StartDaemon(t, func(c *daemonConfig) { c.DataDir = dataDir })
+	if _, err := d.Webhook().Save(webhook.Client{Name: "crm", Kind: webhook.KindCallEnd, URL: rcv.URL + "/end",
+		Secret: "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3"}, false); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // callctl saves how far it has seen Asterisk
+	d.Stop(t)
+
+	ctx := ctxFor(t, 3*time.Minute)
+	env, err := scenario.NewEnv(ctx, testbed.AllEvents(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	names := []string{"outbound-answered", "outbound-busy", "outbound-noanswer", "ring-group"}
+	since := time.Now()
+	var astLines [][]string
+	for _, name := range names {
+		s, _ := scenario.Get(name)
+		before := len(asteriskCDRs(t))
+		if err := scenario.Play(ctx, env, s); err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		testbed.Eventually(5*time.Second, func() bool {
+			prev := len(lines)
+			time.Sleep(200 * time.Millisecond)
+			lines = asteriskCDRs(t)[before:]
+			return len(lines) > 0 && len(lines) == prev
+		})
+		astLines = append(astLines, lines)
+	}
+
+	started := time.Now()
+	d2 := testbed.StartDaemon(t, func(c *daemonConfig) { c.DataDir = dataDir })
+	recs := recordsSince(t, d2, since, len(names))
+	t.Logf("%d calls backfilled %s after the start", len(recs), time.Since(started).Round(time.Millisecond))
+	if len(recs) != len(names) {
+		t.Fatalf("%d records, want %d", len(recs), len(names))
+	}
+	for i, name := range names {
+		r := recs[i]
+		if !r.Backfilled {
+			t.Errorf("%s: not flagged backfilled", name)
+		}
+		for _, diff := range cdrtest.CheckScenario(name, recs[i:i+1]) {
+			t.Errorf("%s: %s", name, diff)
+		}
+		ast, err := cdrtest.ParseCSV(strings.NewReader(strings.Join(astLines[i], "\n")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, diff := range cdrtest.KnownDifferences.Unexpected(name, cdrtest.Compare(recs[i:i+1], ast)) {
+			t.Errorf("%s differs from Asterisk's CDR: %s", name, diff)
+		}
+	}
+	// ring-group is inbound; the outbound calls are sent too (internal
+	// calls are not).
+	if !testbed.Eventually(10*time.Second, func() bool { n, _ := postCount(); return n >= len(names) }) {
+		n, _ := postCount()
+		t.Fatalf("%d end-of-call POSTs, want %d", n, len(names))
+	}
+	d2.Stop(t)
+
+	d3 := testbed.StartDaemon(t, func(c *daemonConfig) { c.DataDir = dataDir })
+	time.Sleep(3 * time.Second) // its backfill, and deliveries it would make
+	var all []cdr.Record
+	d3.DB().View(func(tx *store.Tx) error {
+		var err error
+		all, err = cdrstore.List(tx, cdrstore.Filter{Since: since})
+		return err
+	})
+	if len(all) != len(names) {
+		t.Errorf("%d records after a second restart, want %d", len(all), len(names))
+	}
+	if n, most := postCount(); n != len(names) || most != 1 {
+		t.Errorf("%d POSTs (at most %d for one call), want %d, one each", n, most, len(names))
+	}
+}

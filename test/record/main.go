@@ -8,8 +8,12 @@
 //	                              a reconnect, the CoreShowChannels answer)
 //	<out>/<scenario>.asterisk.csv the lines Asterisk's own CDR engine wrote
 //	                              (cdr_custom, see test/asterisk/etc/cdr_custom.conf)
+//	<out>/<scenario>.cel.csv      with -cel: the CEL rows Asterisk wrote
+//	                              (cel_sqlite3_custom, see package cdr/cel);
+//	                              the .jsonl then keeps only the events the
+//	                              CDR engine reads
 //
-// Usage: go run ./test/record [-out cdr/testdata] [scenario …]  (default: all)
+// Usage: go run ./test/record [-out cdr/testdata] [-cel] [scenario …]  (default: all)
 package main
 
 import (
@@ -26,18 +30,23 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/callctl/callctl/ami"
+	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/cdr/cel"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
 )
 
 func main() {
 	out := flag.String("out", "cdr/testdata", "fixture directory")
+	flag.BoolVar(&withCEL, "cel", false, "also record the CEL rows (and only the events the CDR engine reads)")
 	flag.Parse()
 	if err := run(*out, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
 		os.Exit(1)
 	}
 }
+
+var withCEL bool
 
 func run(out string, names []string) error {
 	if err := testbed.Up(); err != nil {
@@ -82,6 +91,10 @@ func run(out string, names []string) error {
 func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out string) error {
 	csvPath := filepath.Join(testbed.Root(), "var/log/asterisk/cdr-custom/Master.csv")
 	csvBefore := lineCount(csvPath)
+	celBefore, err := celLastID(ctx)
+	if err != nil {
+		return err
+	}
 	sub := env.AMI.Subscribe("record", 100000)
 	var events []ami.Message
 	done := make(chan struct{})
@@ -104,7 +117,7 @@ func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out str
 	}()
 	env.Restart = testbed.Crash
 	fmt.Fprintf(os.Stderr, "== %s: %s\n", s.Name, s.Doc)
-	err := scenario.Play(ctx, env, s)
+	err = scenario.Play(ctx, env, s)
 	time.Sleep(500 * time.Millisecond) // the last events, and cdr_custom's write
 	sub.Close()
 	<-done
@@ -121,6 +134,9 @@ func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out str
 	for _, e := range events {
 		if e.Event() == "TestEvent" || e.Event() == "RTCPSent" || e.Event() == "RTCPReceived" {
 			continue // noise of Debian's build and of media, not call state
+		}
+		if _, tracked := cdrfeed.ParseEvent(e); withCEL && !tracked && !strings.HasPrefix(e.Event(), "CoreShowChannel") {
+			continue
 		}
 		if err := enc.Encode(e); err != nil {
 			return err
@@ -141,7 +157,51 @@ func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out str
 		cdrs += "\n"
 	}
 	fmt.Fprintf(os.Stderr, "   %d events, %d Asterisk CDRs\n", len(events), len(lines)-csvBefore)
-	return os.WriteFile(filepath.Join(out, s.Name+".asterisk.csv"), []byte(cdrs), 0o644)
+	if err := os.WriteFile(filepath.Join(out, s.Name+".asterisk.csv"), []byte(cdrs), 0o644); err != nil {
+		return err
+	}
+	if withCEL {
+		return recordCEL(ctx, filepath.Join(out, s.Name+".cel.csv"), celBefore)
+	}
+	return nil
+}
+
+// celPath is the test bed's CEL file on this machine.
+func celPath() string { return filepath.Join(testbed.Root(), "var/log/asterisk/cel.db") }
+
+func celLastID(ctx context.Context) (int64, error) {
+	if !withCEL {
+		return 0, nil
+	}
+	db, err := cel.Open(ctx, celPath(), "", false)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	return db.LastID(ctx)
+}
+
+// recordCEL writes the CEL rows after rowid from.
+func recordCEL(ctx context.Context, path string, from int64) error {
+	db, err := cel.Open(ctx, celPath(), "", false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var rows []cel.Row
+	if err := db.After(ctx, from, func(r cel.Row) error { rows = append(rows, r); return nil }); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := cel.WriteCSV(f, rows); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "   %d CEL rows\n", len(rows))
+	return f.Close()
 }
 
 func readLines(path string) []string {

@@ -110,6 +110,7 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	cfg.Log.Level = "warn"
 	// Asterisk runs in the test bed's root: its paths live under it here.
 	cfg.Recording.HostPrefix = Root()
+	cfg.CDR.Backfill.CELPath = CELPath()
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -178,6 +179,10 @@ func Root() string {
 	}
 	return filepath.Join(cache, "root")
 }
+
+// CELPath is the test bed's CEL file (test/asterisk/etc/cel_sqlite3_custom.conf)
+// on this machine.
+func CELPath() string { return filepath.Join(Root(), "var/log/asterisk/cel.db") }
 
 // AllEvents connects an AMI client as the test bed's user callctl-all, which
 // has no event filters: for tests that watch events callctl itself does not

@@ -15,11 +15,18 @@
 // (missing, duplicate), AMI events dropped, callctl and Asterisk CPU seconds
 // and their ratio, callctl's peak RSS and RSS per live call, and the commit
 // delay from callctl's histogram. Bounded: every wait has a deadline.
+//
+// With -kill-every D, callctl is killed with SIGKILL every D while the calls
+// run and started again half a second later on the same data directory: the
+// calls it missed must come back from Asterisk's CEL log (backfill). The
+// report then compares the calls with Asterisk's own CDRs (missing,
+// doubled); callctl's CPU and memory are not measured.
 package main
 
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +57,7 @@ func main() {
 	withCallctl := flag.Bool("callctl", true, "run callctl beside Asterisk")
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
+	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
@@ -64,6 +72,8 @@ func main() {
 // perfOut, when set, is where perf records callctl's profile.
 var perfOut, heapOut, recordOut, binPath, amiUser string
 
+var killEvery time.Duration
+
 type result struct {
 	ok, failed, retrans     int
 	callctlCPU, asteriskCPU float64
@@ -73,6 +83,8 @@ type result struct {
 	peakLive                int
 	switches                int64 // callctl's context switches
 	records, dupes          int
+	kills                   int
+	astCalls, astMissing    int // Asterisk's CDRs of the run, and those callctl has no record of
 	dropped, truncated      float64
 	delays                  histogram
 }
@@ -95,6 +107,8 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		return err
 	}
 
+	astCSV := filepath.Join(testbed.Root(), "var/log/asterisk/cdr-custom/Master.csv")
+	_, astBefore := csvLinkedids(astCSV, 0)
 	var d *daemonProc
 	if withCallctl {
 		if d, err = startDaemon(work); err != nil {
@@ -183,7 +197,17 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	uacOut, _ := os.Create(filepath.Join(work, "uac.out"))
 	uac.Stdout, uac.Stderr = uacOut, uacOut
 	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v)\n", calls, rate, talk, withCallctl)
+	stopKilling, killed := make(chan struct{}), make(chan int, 1)
+	if d != nil && killEvery > 0 {
+		go func() { killed <- d.killLoop(killEvery, stopKilling) }()
+	} else {
+		killed <- 0
+	}
 	uacErr := uac.Run()
+	close(stopKilling)
+	if res.kills = <-killed; res.kills < 0 {
+		return errors.New("callctl did not start again after a kill")
+	}
 	uacOut.Close()
 	res.ok, res.failed, res.retrans = sippCounts(stat)
 	if res.failed > 0 {
@@ -222,7 +246,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	elapsed := time.Since(started)
 	if d != nil {
 		pid := d.cmd.Process.Pid
-		res.callctlCPU = cpuSeconds(pid) - ctlStart
+		res.callctlCPU = cpuSeconds(pid) - ctlStart // the last process's alone after kills
 		res.switches += contextSwitches(pid)
 		res.peakRSS = rss(pid, "VmHWM")
 		m, err := d.metrics()
@@ -233,8 +257,17 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		res.truncated = m["callctl_ami_truncated_events_total"]
 		res.delays = d.histogram("callctl_cdr_commit_delay_seconds")
 		d.stop()
-		if res.records, res.dupes, err = countRecords(d.dataDir, started.Add(-time.Second)); err != nil {
+		var have map[string]int
+		if res.records, res.dupes, have, err = countRecords(d.dataDir, started.Add(-time.Second)); err != nil {
 			return err
+		}
+		time.Sleep(time.Second) // Asterisk's last CDR lines
+		ast, _ := csvLinkedids(astCSV, astBefore)
+		res.astCalls = len(ast)
+		for id := range ast {
+			if have[id] == 0 {
+				res.astMissing++
+			}
 		}
 	}
 	report(res, calls, rate, talk, elapsed, withCallctl)
@@ -250,6 +283,12 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	}
 	missing := r.ok + r.failed - r.records
 	fmt.Printf("CDRs recorded     %d (missing %d, duplicate %d)\n", r.records, missing, r.dupes)
+	fmt.Printf("Asterisk's CDRs   %d calls, %d of them without a record in callctl\n", r.astCalls, r.astMissing)
+	if r.kills > 0 {
+		fmt.Printf("callctl killed    %d times (kill -9, started again 0.5 s later); CPU below: the last process only\n", r.kills)
+		fmt.Printf("  records         %d backfilled from CEL, %d resynced (up at a kill, closed at the restart), %d adopted\n",
+			flagged.backfilled, flagged.resynced, flagged.adopted)
+	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
 	perCall, anonPerCall := 0.0, 0.0
@@ -302,10 +341,12 @@ func slope(samples []sample) float64 {
 
 // daemonProc is callctl running as its own process.
 type daemonProc struct {
-	cmd     *exec.Cmd
-	url     string
-	dataDir string
-	done    chan struct{}
+	cmd          *exec.Cmd
+	url          string
+	dataDir      string
+	done         chan struct{}
+	bin, cfgPath string
+	log          *os.File
 }
 
 func startDaemon(work string) (*daemonProc, error) {
@@ -337,6 +378,9 @@ func startDaemon(work string) (*daemonProc, error) {
 	if amiUser != "" {
 		file["ami"] = map[string]any{"username": amiUser}
 	}
+	if killEvery > 0 { // the calls callctl misses come back from CEL
+		file["cdr"] = map[string]any{"backfill": map[string]any{"cel_path": testbed.CELPath()}}
+	}
 	if heapOut != "" {
 		file["debug"] = map[string]any{"pprof": true}
 	}
@@ -348,30 +392,59 @@ func startDaemon(work string) (*daemonProc, error) {
 	if err := os.WriteFile(cfgPath, y, 0o600); err != nil {
 		return nil, err
 	}
-	d.cmd = exec.Command(bin, "serve", "--config", cfgPath)
-	logf, err := os.Create(filepath.Join(work, "callctl.log"))
-	if err != nil {
+	d.bin, d.cfgPath = bin, cfgPath
+	if d.log, err = os.Create(filepath.Join(work, "callctl.log")); err != nil {
 		return nil, err
 	}
-	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	return d, d.start()
+}
+
+// start runs the daemon and waits until it is ready.
+func (d *daemonProc) start() error {
+	d.cmd = exec.Command(d.bin, "serve", "--config", d.cfgPath)
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
-	go func() { d.cmd.Wait(); logf.Close(); close(d.done) }()
+	done := make(chan struct{})
+	d.done = done
+	go func(cmd *exec.Cmd) { cmd.Wait(); close(done) }(d.cmd)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get(d.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return d, nil
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
 			d.stop()
-			return nil, fmt.Errorf("callctl did not become ready (log: %s)", logf.Name())
+			return fmt.Errorf("callctl did not become ready (log: %s)", d.log.Name())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// killLoop kills the daemon with SIGKILL every interval until stop, and
+// starts it again half a second later; it returns how many times it
+// killed it (-1: it did not start again).
+func (d *daemonProc) killLoop(every time.Duration, stop chan struct{}) int {
+	kills := 0
+	for {
+		select {
+		case <-stop:
+			return kills
+		case <-time.After(every):
+		}
+		d.cmd.Process.Kill()
+		<-d.done
+		kills++
+		time.Sleep(500 * time.Millisecond)
+		if err := d.start(); err != nil {
+			fmt.Fprintln(os.Stderr, "cps:", err)
+			return -1
+		}
 	}
 }
 
@@ -519,17 +592,25 @@ func sippCounts(path string) (ok, failed, retrans int) {
 
 // countRecords reads the stopped daemon's store: records that started
 // after since, and how many share a linkedid with another.
-func countRecords(dataDir string, since time.Time) (n, dupes int, err error) {
+func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[string]int, err error) {
 	db, err := store.Open(dataDir, &store.Options{ReadOnly: true})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	defer db.Close()
-	seen := map[string]int{}
+	seen = map[string]int{}
 	err = db.View(func(tx *store.Tx) error {
 		recs, err := cdrstore.List(tx, cdrstore.Filter{Since: since, Limit: math.MaxInt32})
 		for _, r := range recs {
 			seen[r.Linkedid]++
+			switch {
+			case r.Backfilled:
+				flagged.backfilled++
+			case r.Resynced:
+				flagged.resynced++
+			case r.Adopted:
+				flagged.adopted++
+			}
 		}
 		n = len(recs)
 		return err
@@ -539,7 +620,35 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, err error) {
 			dupes += c - 1
 		}
 	}
-	return n, dupes, err
+	return n, dupes, seen, err
+}
+
+// flagged counts the records of the last countRecords by how callctl
+// got them, other than live.
+var flagged struct{ backfilled, resynced, adopted int }
+
+// csvLinkedids reads the linkedids (first column) of Asterisk's CDR lines
+// after the first skip lines, and how many lines there are.
+func csvLinkedids(path string, skip int) (map[string]bool, int) {
+	out := map[string]bool{}
+	f, err := os.Open(path)
+	if err != nil {
+		return out, 0
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	i := 0
+	for ; ; i++ {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if i >= skip && len(rec) > 0 {
+			out[rec[0]] = true
+		}
+	}
+	return out, i
 }
 
 // cpuSeconds is a process's user + system CPU time so far.
