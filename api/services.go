@@ -13,6 +13,8 @@ type Calls interface {
 	Spy(ctx context.Context, r callflow.SpyRequest) (callflow.CallRef, error)
 	Hangup(ctx context.Context, channel string) error
 	ListCalls(ctx context.Context) []callflow.CallChannel
+	LineCalls(ctx context.Context, sel callflow.LineSelector) ([]callflow.LineCall, error)
+	OutboundIVR(ctx context.Context, r callflow.OutboundIVRRequest) (callflow.CallRef, error)
 }
 
 // Lines is the core's lines service (*callflow.Lines).

@@ -75,6 +75,8 @@ const (
 	FieldQueue         // a queue
 	FieldPenalty       // an agent's penalty in a queue
 	FieldRecord        // a call record (main or sub-record id)
+	FieldFlow          // a call flow's technical extension (outbound IVR)
+	FieldDigits        // digits read out to a callee (outbound IVR)
 )
 
 var fieldNames = [...]string{
@@ -83,6 +85,7 @@ var fieldNames = [...]string{
 	"destination caller number", "destination caller name", "custom 1", "custom 2", "custom 3", "custom 4",
 	"recording file", "recording directory", "pre-dial routine", "check host", "check contact",
 	"outbound route", "context", "fail context", "channel", "agent", "queue", "penalty", "record",
+	"call flow", "digits",
 }
 
 func (f Field) String() string {

@@ -59,6 +59,15 @@ type Config struct {
 	NodeID string `yaml:"node_id" env:"NODE_ID"`
 	// Webhook tunes the outbound API clients' outbox.
 	Webhook webhook.Config `yaml:"webhook" envPrefix:"WEBHOOK_"`
+	// VIPeX configures the VIPeX rt=api dialect.
+	VIPeX VIPeXConfig `yaml:"vipex" envPrefix:"VIPEX_"`
+}
+
+// VIPeXConfig configures the VIPeX dialect.
+type VIPeXConfig struct {
+	// SubscriptionID is the vipex_id requests must name; empty refuses
+	// every request that names one.
+	SubscriptionID string `yaml:"subscription_id" env:"SUBSCRIPTION_ID"`
 }
 
 // DebugConfig turns on diagnostics that are off in production.

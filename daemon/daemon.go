@@ -22,6 +22,7 @@ import (
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/api/users"
+	"github.com/callctl/callctl/api/vipex"
 	"github.com/callctl/callctl/api/voipsun"
 	"github.com/callctl/callctl/ari"
 	"github.com/callctl/callctl/callflow"
@@ -102,6 +103,14 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
 	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
+	loc, err := cfg.Location()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	vx := vipex.New(api.ServicesOf(d.core), vipex.Options{SubscriptionID: cfg.VIPeX.SubscriptionID, Location: loc})
+	apiServer.Mount(vipex.PathRoot, vx)
+	apiServer.Mount(vipex.PathAPI, vx)
 	d.mux.Handle("/", apiServer)
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
