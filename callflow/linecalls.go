@@ -2,10 +2,12 @@ package callflow
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
 	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/pbx"
 )
 
 // LineCall is one call a line is in now, from the line's side.
@@ -34,9 +36,23 @@ func (c *Calls) LineCalls(ctx context.Context, sel LineSelector) ([]LineCall, er
 	if err != nil {
 		return nil, err
 	}
+	isLine := func(number string) bool {
+		_, err := c.Directory.Find(pbx.Selector{InternalNumber: number})
+		return err == nil || errors.Is(err, pbx.ErrAmbiguous)
+	}
 	out := []LineCall{}
 	for _, call := range c.Live.Calls() {
-		out = append(out, lineCalls(call, line.Number)...)
+		for _, lc := range lineCalls(call, line.Number) {
+			if !lc.Inbound && !numberRE.MatchString(lc.OtherNumber) {
+				// A click-to-call's line rings before anything is
+				// dialled (its exten is s).
+				if o, ok := c.outcomes.get(call.ID); ok && o.Destination != "" {
+					lc.OtherNumber = o.Destination
+				}
+			}
+			lc.External = call.Inbound && lc.Inbound || !lc.Inbound && !isLine(lc.OtherNumber)
+			out = append(out, lc)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Start.Equal(out[j].Start) {
@@ -49,34 +65,27 @@ func (c *Calls) LineCalls(ctx context.Context, sel LineSelector) ([]LineCall, er
 
 // lineCalls are the parts line takes in one call: as its caller (while
 // its channel is in the call), and in each open sub-record of it.
+// External is left to the caller.
 func lineCalls(call *cdr.LiveCall, line string) []LineCall {
 	var out []LineCall
-	if !call.Inbound && call.Caller == line && hasLine(call, line) {
-		lc := LineCall{ID: call.ID, CallID: call.ID, External: !call.Internal, OtherNumber: call.Dialled, Start: call.Start}
-		// Answered when a channel other than the caller's answered (a
-		// click-to-call's source line answers first: that is not it).
-		for _, ch := range call.Channels {
-			if ch.Line != line && !ch.Answered.IsZero() && (lc.Answer.IsZero() || ch.Answered.Before(lc.Answer)) {
-				lc.Answer = ch.Answered
-			}
-		}
-		out = append(out, lc)
+	if own := lineChannel(call, line); !call.Inbound && call.Caller == line && own != nil {
+		out = append(out, LineCall{ID: call.ID, CallID: call.ID, OtherNumber: call.Dialled, Start: call.Start, Answer: call.Answered})
 	}
 	for _, leg := range call.Legs {
 		if leg.Exten != line || leg.Kind == cdr.KindFlow || leg.Kind == cdr.KindExternal {
 			continue
 		}
-		out = append(out, LineCall{ID: leg.ID, CallID: call.ID, Inbound: true, External: call.Inbound,
-			OtherNumber: call.Caller, Start: leg.Start, Answer: leg.Answer})
+		out = append(out, LineCall{ID: leg.ID, CallID: call.ID, Inbound: true, OtherNumber: call.Caller, Start: leg.Start, Answer: leg.Answer})
 	}
 	return out
 }
 
-func hasLine(call *cdr.LiveCall, line string) bool {
-	for _, ch := range call.Channels {
-		if ch.Line == line {
-			return true
+// lineChannel is the line's channel in the call, nil if none.
+func lineChannel(call *cdr.LiveCall, line string) *cdr.LiveChannel {
+	for i := range call.Channels {
+		if call.Channels[i].Line == line {
+			return &call.Channels[i]
 		}
 	}
-	return false
+	return nil
 }
