@@ -36,6 +36,7 @@ type Agents interface {
 // Recordings is the core's recordings service (*callflow.Recordings).
 type Recordings interface {
 	Move(ctx context.Context, r callflow.MoveRecordingRequest) error
+	Open(ctx context.Context, recordID, legID uint64) (callflow.RecordingFile, error)
 }
 
 // Services are the core's services the dialects call.

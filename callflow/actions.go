@@ -25,11 +25,12 @@ const (
 	ActionAgentStatus   Action = "agent_status"
 	ActionQueueStatus   Action = "queue_status"
 	ActionMoveRecording Action = "move_recording" // move or rename the recording of a call
+	ActionGetRecording  Action = "get_recording"  // read the recording of a finished call
 )
 
 var actions = []Action{
 	ActionAgentLogin, ActionAgentLogout, ActionAgentPause, ActionAgentQueueAdd, ActionAgentQueueDel,
-	ActionAgentStatus, ActionAgentUnpause, ActionClickToCall, ActionDialToContext, ActionHangup,
+	ActionAgentStatus, ActionAgentUnpause, ActionClickToCall, ActionDialToContext, ActionGetRecording, ActionHangup,
 	ActionListCalls, ActionMoveRecording, ActionQueueStatus, ActionSIPStatus, ActionSpy,
 }
 

@@ -2,6 +2,7 @@ package callflow
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -25,6 +26,9 @@ type RecordingStore interface {
 	Roots() []string
 	Within(asteriskPath string) bool
 	Move(src, dir, name string) (string, error)
+	// Open opens a recording for reading (recording.ErrSourceUnreadable,
+	// ErrOutsideRoots …).
+	Open(asteriskPath string) (*os.File, error)
 }
 
 // LiveView is the CDR engine's view of the calls in progress

@@ -108,7 +108,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	vx := vipex.New(api.ServicesOf(d.core), vipex.Options{SubscriptionID: cfg.VIPeX.SubscriptionID, Location: loc})
+	vx := vipex.New(api.ServicesOf(d.core), vipex.Options{SubscriptionID: cfg.VIPeX.SubscriptionID, Location: loc, References: d.webhook.References()})
 	apiServer.Mount(vipex.PathRoot, vx)
 	apiServer.Mount(vipex.PathAPI, vx)
 	d.mux.Handle("/", apiServer)

@@ -34,6 +34,10 @@ var (
 	reasonExten        = reason{"Unknown extension", true}
 	reasonAmbiguous    = reason{"The extension is in several dialplans", true}
 	reasonFlow         = reason{"Unknown call flow extension", true}
+	reasonBadRef       = reason{"Unknown recording reference", false}
+	reasonExpiredRef   = reason{"The recording reference has expired", false}
+	reasonNoRecording  = reason{"The call has no recording", false}
+	reasonUnreadable   = reason{"The recording cannot be read", false}
 	reasonPBX          = reason{"The PBX did not carry the action out", true}
 )
 
@@ -42,7 +46,8 @@ func Reasons() []string {
 	var out []string
 	for _, r := range []reason{reasonUnauthorized, reasonThrottled, reasonBusy, reasonMethod, reasonTooLarge,
 		reasonRequest, reasonRT, reasonVersion, reasonFormat, reasonNoAction, reasonUnknown, reasonMissing,
-		reasonInvalid, reasonSubscription, reasonExten, reasonAmbiguous, reasonFlow, reasonPBX} {
+		reasonInvalid, reasonSubscription, reasonExten, reasonAmbiguous, reasonFlow, reasonBadRef, reasonExpiredRef,
+		reasonNoRecording, reasonUnreadable, reasonPBX} {
 		s := r.text
 		if r.withValue {
 			s += ": …"
@@ -132,7 +137,15 @@ func reasonOf(actionName string, p params, err error) string {
 			return reasonExten.with(quote(p.get(param)))
 		case callflow.FieldFlow:
 			return reasonFlow.with(quote(e.Requested))
+		case callflow.FieldRecord:
+			// A genuine reference to a record that is gone (or never
+			// had that sub-record).
+			return reasonNoRecording.text
 		}
+	case callflow.KindNoRecording:
+		return reasonNoRecording.text
+	case callflow.KindUnreadable:
+		return reasonUnreadable.text
 	}
 	return reasonPBX.with(e.Detail)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/callflow"
+	"github.com/callctl/callctl/recording"
 )
 
 // Paths the dialect is served at (with rt=api in the query).
@@ -40,6 +41,15 @@ type Options struct {
 	SubscriptionID string
 	// Location is the zone of the times answered (the PBX's).
 	Location *time.Location
+	// References verifies get_record's recording references
+	// (*recording.RefSigner, the outbound clients' signer); nil refuses
+	// every reference.
+	References References
+}
+
+// References verifies a signed recording reference (*recording.RefSigner).
+type References interface {
+	Verify(ref string, now time.Time) (recording.Ref, error)
 }
 
 // Handler is the dialect (an api.Dialect).
@@ -66,19 +76,23 @@ func (h *Handler) Style() api.Style { return api.Envelope }
 // action is one of the dialect's actions.
 type action struct {
 	core callflow.Action
-	run  func(h *Handler, ctx context.Context, p params) (object, error)
+	run  func(h *Handler, ctx context.Context, p params) (any, error)
 	// params names the core's fields in the action's parameters.
 	params map[callflow.Field]string
+	// anySubscription: the action names no vipex_id (get_record's
+	// reference is the subscription's proof).
+	anySubscription bool
 }
 
 // actions are the dialect's actions.
 var actions = map[string]action{
 	"dial_phonenumber": {callflow.ActionClickToCall, (*Handler).dialPhonenumber,
-		map[callflow.Field]string{callflow.FieldSource: "exten", callflow.FieldDestination: "phonenumber"}},
+		map[callflow.Field]string{callflow.FieldSource: "exten", callflow.FieldDestination: "phonenumber"}, false},
 	"outbound_ivr": {callflow.ActionDialToContext, (*Handler).outboundIVR,
-		map[callflow.Field]string{callflow.FieldFlow: "exten", callflow.FieldDestination: "phonenumber", callflow.FieldDigits: "digits"}},
+		map[callflow.Field]string{callflow.FieldFlow: "exten", callflow.FieldDestination: "phonenumber", callflow.FieldDigits: "digits"}, false},
 	"get_extens_current_calls": {callflow.ActionListCalls, (*Handler).extensCurrentCalls,
-		map[callflow.Field]string{callflow.FieldSource: "exten"}},
+		map[callflow.Field]string{callflow.FieldSource: "exten"}, false},
+	"get_record": {callflow.ActionGetRecording, (*Handler).getRecord, map[callflow.Field]string{callflow.FieldRecord: "rec"}, true},
 }
 
 // CoreActions returns the core action of each of the dialect's actions.
@@ -132,10 +146,16 @@ func (h *Handler) Decode(r *http.Request) (*api.Call, error) {
 	call.Core = a.core
 	call.Credentials = users.Credentials{Name: user, Password: pass, ClientIP: api.ClientIP(r)}
 	call.Run = func(ctx context.Context) (any, error) {
-		if err := h.checkSubscription(p); err != nil {
+		if !a.anySubscription {
+			if err := h.checkSubscription(p); err != nil {
+				return nil, err
+			}
+		}
+		res, err := a.run(h, ctx, p)
+		if err != nil {
 			return nil, err
 		}
-		return a.run(h, ctx, p)
+		return res, nil // never a typed nil: Encode tells answers by type
 	}
 	return call, nil
 }
@@ -165,6 +185,10 @@ func (h *Handler) Encode(w http.ResponseWriter, status int, c *api.Call, result 
 	}
 	var body object
 	if err == nil {
+		if f, ok := result.(callflow.RecordingFile); ok {
+			writeFile(w, f)
+			return
+		}
 		body = append(object{{"result", 1}}, result.(object)...)
 	} else {
 		if errors.Is(err, api.ErrMethodNotAllowed) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,10 @@ import (
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/recording"
+	"github.com/callctl/callctl/store"
 )
 
 // fakeAMI remembers what the core sent; an Originate's outcome never
@@ -96,6 +100,9 @@ const subscription = "1643897"
 type bed struct {
 	ami    *fakeAMI
 	view   *fakeView
+	db     *store.DB
+	refs   *recording.RefSigner
+	recDir string // the recording root, as Asterisk and callctl see it
 	server http.Handler
 }
 
@@ -105,14 +112,26 @@ func newBed(t *testing.T) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bed{ami: &fakeAMI{}, view: &fakeView{nextID: 2253053}}
-	core := callflow.New(callflow.DefaultConfig(), callflow.Deps{AMI: b.ami, Directory: dir, Live: b.view, Log: zerolog.Nop()})
+	b := &bed{ami: &fakeAMI{}, view: &fakeView{nextID: 2253053}, recDir: t.TempDir()}
+	if b.db, err = store.Open(t.TempDir(), nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.db.Close() })
+	recs, err := recording.New(recording.Config{Roots: []string{b.recDir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.refs, err = recording.NewRefSigner(bytes.Repeat([]byte{7}, recording.RefKeySize)); err != nil {
+		t.Fatal(err)
+	}
+	core := callflow.New(callflow.DefaultConfig(), callflow.Deps{AMI: b.ami, Directory: dir, Live: b.view, DB: b.db,
+		Recordings: recs, Log: zerolog.Nop()})
 	budapest, err := time.LoadLocation("Europe/Budapest")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := api.New(api.Options{Auth: fakeAuth{}, MaxBodyBytes: 1 << 16, Log: zerolog.Nop()})
-	h := New(api.ServicesOf(core), Options{SubscriptionID: subscription, Location: budapest})
+	h := New(api.ServicesOf(core), Options{SubscriptionID: subscription, Location: budapest, References: b.refs})
 	s.Mount(PathRoot, h)
 	s.Mount(PathAPI, h)
 	b.server = s
@@ -402,4 +421,67 @@ func FuzzReadParams(f *testing.F) {
 			}
 		}
 	})
+}
+
+// get_record sends the recording a signed reference names, as an
+// attachment; anything else is refused and reads no file.
+func TestGetRecord(t *testing.T) {
+	b := newBed(t)
+	main, leg := b.recDir+"/call-1.wav", b.recDir+"/leg-2.gsm"
+	os.WriteFile(main, []byte("RIFF main"), 0o600)
+	os.WriteFile(leg, []byte("gsm leg"), 0o600)
+	err := b.db.Update(func(tx *store.Tx) error {
+		for _, r := range []cdr.Record{
+			{ID: 1, RecordingPath: main, Legs: []cdr.Leg{{ID: 2, RecordingPath: leg}, {ID: 3}}},
+			{ID: 4},
+			{ID: 5, RecordingPath: b.recDir + "/gone.wav"},
+			{ID: 6, RecordingPath: "/etc/passwd"},
+		} {
+			if err := cdrstore.Put(tx, &r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	for _, c := range []struct {
+		ref, contentType, file, data string
+	}{
+		{b.refs.Sign(1, 0, later), "audio/wav", "call-1.wav", "RIFF main"},
+		{b.refs.Sign(1, 2, later), "audio/x-gsm", "leg-2.gsm", "gsm leg"},
+	} {
+		for _, format := range []string{"", "&format=xml"} {
+			rec := b.get(t, "rt=api&action=get_record&rec="+c.ref+format)
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != c.contentType ||
+				rec.Header().Get("Content-Disposition") != "attachment; filename="+c.file || rec.Body.String() != c.data {
+				t.Errorf("%s: %d %v %q", c.file, rec.Code, rec.Header(), rec.Body.String())
+			}
+		}
+	}
+	ref := b.refs.Sign(1, 0, later)
+	tampered := []byte(ref)
+	tampered[10] ^= 1
+	other, _ := recording.NewRefSigner(bytes.Repeat([]byte{8}, recording.RefKeySize))
+	for _, c := range []struct{ query, reason string }{
+		{"", "Missing parameter: rec"},
+		{"&rec=" + string(tampered), "Unknown recording reference"},
+		{"&rec=" + other.Sign(1, 0, later), "Unknown recording reference"},
+		{"&rec=" + b.recDir + "/call-1.wav", "Unknown recording reference"},
+		{"&rec=..%2F..%2Fetc%2Fpasswd", "Unknown recording reference"},
+		{"&rec=" + b.refs.Sign(1, 0, time.Now().Add(-time.Second)), "The recording reference has expired"},
+		{"&rec=" + b.refs.Sign(1, 3, later), "The call has no recording"},
+		{"&rec=" + b.refs.Sign(1, 9, later), "The call has no recording"},
+		{"&rec=" + b.refs.Sign(4, 0, later), "The call has no recording"},
+		{"&rec=" + b.refs.Sign(99, 0, later), "The call has no recording"},
+		{"&rec=" + b.refs.Sign(5, 0, later), "The recording cannot be read"},
+		{"&rec=" + b.refs.Sign(6, 0, later), "The recording cannot be read"},
+	} {
+		rec := b.get(t, "rt=api&action=get_record"+c.query)
+		if want := `{"onvipex_result":{"result":0,"reason":"` + c.reason + `"}}`; body(rec) != want || rec.Code != 200 {
+			t.Errorf("%s: %d %s, want %s", c.query, rec.Code, body(rec), want)
+		}
+	}
 }

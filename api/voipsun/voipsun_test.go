@@ -78,6 +78,9 @@ func (f *fakeCore) Status(context.Context, callflow.AgentCredentials) (callflow.
 func (f *fakeCore) QueueStatus(context.Context, string) (callflow.Queue, error) {
 	return f.queue, f.err
 }
+func (f *fakeCore) Open(context.Context, uint64, uint64) (callflow.RecordingFile, error) {
+	return callflow.RecordingFile{}, errors.New("not a VoIPSUN action")
+}
 func (f *fakeCore) Move(_ context.Context, r callflow.MoveRecordingRequest) error {
 	return f.do("moverecord", r)
 }
