@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/callctl/callctl/callflow"
+	"github.com/callctl/callctl/pbxusers"
 )
 
 // Calls is the core's calls service, as dialects use it (*callflow.Calls).
@@ -39,15 +41,26 @@ type Recordings interface {
 	Open(ctx context.Context, recordID, legID uint64) (callflow.RecordingFile, error)
 }
 
+// Operators is the core's PBX users and operator statuses service
+// (*callflow.Operators).
+type Operators interface {
+	User(ctx context.Context, id int) (callflow.PBXUser, error)
+	Users(ctx context.Context) ([]callflow.PBXUser, error)
+	Statuses(ctx context.Context) ([]pbxusers.Status, error)
+	SetStatus(ctx context.Context, userID, statusID int) error
+	History(ctx context.Context, userID int, from, to time.Time) ([]pbxusers.Interval, error)
+}
+
 // Services are the core's services the dialects call.
 type Services struct {
 	Calls      Calls
 	Lines      Lines
 	Agents     Agents
 	Recordings Recordings
+	Operators  Operators
 }
 
 // ServicesOf returns the services of the core.
 func ServicesOf(c *callflow.Core) Services {
-	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings}
+	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings, Operators: c.Operators}
 }

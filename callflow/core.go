@@ -74,6 +74,7 @@ type Core struct {
 	Lines      *Lines
 	Agents     *Agents
 	Recordings *Recordings
+	Operators  *Operators
 }
 
 // New returns the services.
@@ -98,6 +99,7 @@ func New(cfg Config, d Deps) *Core {
 		Lines:      lines,
 		Agents:     &Agents{e},
 		Recordings: &Recordings{e},
+		Operators:  &Operators{e},
 	}
 }
 

@@ -77,6 +77,10 @@ const (
 	FieldRecord        // a call record (main or sub-record id)
 	FieldFlow          // a call flow's technical extension (outbound IVR)
 	FieldDigits        // digits read out to a callee (outbound IVR)
+	FieldUser          // a PBX user
+	FieldStatus        // an operator status
+	FieldFrom          // the start of a time range
+	FieldTo            // the end of a time range
 )
 
 var fieldNames = [...]string{
@@ -85,7 +89,7 @@ var fieldNames = [...]string{
 	"destination caller number", "destination caller name", "custom 1", "custom 2", "custom 3", "custom 4",
 	"recording file", "recording directory", "pre-dial routine", "check host", "check contact",
 	"outbound route", "context", "fail context", "channel", "agent", "queue", "penalty", "record",
-	"call flow", "digits",
+	"call flow", "digits", "user", "status", "from", "to",
 }
 
 func (f Field) String() string {

@@ -29,6 +29,7 @@ import (
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/pbxusers"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
 	"github.com/callctl/callctl/webhook"
@@ -138,6 +139,7 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, cdrstore.AdminCommands()...)
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
+	cmds = append(cmds, pbxusers.AdminCommands()...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)

@@ -31,6 +31,10 @@ const (
 	BucketWebhookLog     = "webhook_log"
 	// Keys callctl generated for itself (GetSecret).
 	BucketSecrets = "secrets"
+	// PBX users, operator statuses and each operator's status log (pbxusers).
+	BucketPBXUsers        = "pbx_users"
+	BucketOperatorStatus  = "operator_statuses"
+	BucketOperatorHistory = "operator_status_log"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -49,6 +53,9 @@ var Migrations = []Migration{
 	{2, "API users' permissions: VoIPSUN action names to core action names", usersToCoreActions},
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
+	}},
+	{4, "PBX users, operator statuses and their log", func(tx *Tx) error {
+		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory)
 	}},
 }
 

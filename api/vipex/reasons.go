@@ -38,6 +38,9 @@ var (
 	reasonExpiredRef   = reason{"The recording reference has expired", false}
 	reasonNoRecording  = reason{"The call has no recording", false}
 	reasonUnreadable   = reason{"The recording cannot be read", false}
+	reasonUser         = reason{"Unknown user", true}
+	reasonStatus       = reason{"Unknown operator status", true}
+	reasonNotOperator  = reason{"The user is not an operator", true}
 	reasonPBX          = reason{"The PBX did not carry the action out", true}
 )
 
@@ -47,7 +50,7 @@ func Reasons() []string {
 	for _, r := range []reason{reasonUnauthorized, reasonThrottled, reasonBusy, reasonMethod, reasonTooLarge,
 		reasonRequest, reasonRT, reasonVersion, reasonFormat, reasonNoAction, reasonUnknown, reasonMissing,
 		reasonInvalid, reasonSubscription, reasonExten, reasonAmbiguous, reasonFlow, reasonBadRef, reasonExpiredRef,
-		reasonNoRecording, reasonUnreadable, reasonPBX} {
+		reasonNoRecording, reasonUnreadable, reasonUser, reasonStatus, reasonNotOperator, reasonPBX} {
 		s := r.text
 		if r.withValue {
 			s += ": …"
@@ -129,6 +132,10 @@ func reasonOf(actionName string, p params, err error) string {
 		return reasonMissing.with(param)
 	case callflow.KindInvalid:
 		return reasonInvalid.with(param + ": " + e.Detail)
+	case callflow.KindConflict:
+		if e.Field == callflow.FieldUser {
+			return reasonNotOperator.with(quote(p.get(param)))
+		}
 	case callflow.KindAmbiguous:
 		return reasonAmbiguous.with(param)
 	case callflow.KindNotFound:
@@ -137,6 +144,10 @@ func reasonOf(actionName string, p params, err error) string {
 			return reasonExten.with(quote(p.get(param)))
 		case callflow.FieldFlow:
 			return reasonFlow.with(quote(e.Requested))
+		case callflow.FieldUser:
+			return reasonUser.with(quote(p.get(param)))
+		case callflow.FieldStatus:
+			return reasonStatus.with(quote(p.get(param)))
 		case callflow.FieldRecord:
 			// A genuine reference to a record that is gone (or never
 			// had that sub-record).

@@ -92,7 +92,14 @@ var actions = map[string]action{
 		map[callflow.Field]string{callflow.FieldFlow: "exten", callflow.FieldDestination: "phonenumber", callflow.FieldDigits: "digits"}, false},
 	"get_extens_current_calls": {callflow.ActionListCalls, (*Handler).extensCurrentCalls,
 		map[callflow.Field]string{callflow.FieldSource: "exten"}, false},
-	"get_record": {callflow.ActionGetRecording, (*Handler).getRecord, map[callflow.Field]string{callflow.FieldRecord: "rec"}, true},
+	"get_record":               {callflow.ActionGetRecording, (*Handler).getRecord, map[callflow.Field]string{callflow.FieldRecord: "rec"}, true},
+	"get_vipex_user":           {callflow.ActionReadUsers, (*Handler).getUser, map[callflow.Field]string{callflow.FieldUser: "id"}, false},
+	"get_vipex_user_list":      {callflow.ActionReadUsers, (*Handler).getUserList, nil, false},
+	"get_operator_status_list": {callflow.ActionReadUsers, (*Handler).getStatusList, nil, false},
+	"get_operator_status_history": {callflow.ActionReadUsers, (*Handler).getStatusHistory,
+		map[callflow.Field]string{callflow.FieldUser: "id", callflow.FieldFrom: "date_from", callflow.FieldTo: "date_to"}, false},
+	"set_operator_status": {callflow.ActionSetOperator, (*Handler).setStatus,
+		map[callflow.Field]string{callflow.FieldUser: "user_id", callflow.FieldStatus: "status_id"}, false},
 }
 
 // CoreActions returns the core action of each of the dialect's actions.
