@@ -124,7 +124,13 @@ func (h *Handler) getStatusHistory(ctx context.Context, p params) (any, error) {
 	for _, iv := range history {
 		end := openEnd
 		if !iv.To.IsZero() {
-			end = iv.To.In(h.opts.Location).Format(timeLayout)
+			// The seed's intervals end at their last whole second: the
+			// next one starts a second later.
+			last := iv.To.Truncate(time.Second)
+			if last.Equal(iv.To) && last.After(iv.From) {
+				last = last.Add(-time.Second)
+			}
+			end = last.In(h.opts.Location).Format(timeLayout)
 		}
 		l = append(l, object{{"status_id", iv.StatusID}, {"date_from", iv.From.In(h.opts.Location).Format(timeLayout)}, {"date_to", end}})
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,8 +31,9 @@ import (
 // fakeAMI remembers what the core sent; an Originate's outcome never
 // comes (the calls ring on).
 type fakeAMI struct {
-	mu   sync.Mutex
-	sent []ami.Action
+	mu    sync.Mutex
+	sent  []ami.Action
+	lists map[string][]ami.Message // list answers by action
 }
 
 func (f *fakeAMI) record(a ami.Action) {
@@ -53,7 +55,7 @@ func (f *fakeAMI) Action(_ context.Context, a ami.Action) (ami.Message, error) {
 
 func (f *fakeAMI) List(_ context.Context, a ami.Action) (ami.Message, []ami.Message, error) {
 	f.record(a)
-	return ami.Message{"Response": "Success"}, nil, nil
+	return ami.Message{"Response": "Success"}, f.lists[a.Name], nil
 }
 
 func (f *fakeAMI) StartOriginate(_ context.Context, a ami.Action) (func(context.Context) (ami.Message, error), error) {
@@ -106,9 +108,11 @@ type bed struct {
 	server http.Handler
 }
 
-func newBed(t *testing.T) *bed {
+func newBed(t *testing.T) *bed { return newBedWith(t, pbx.DefaultConfig()) }
+
+func newBedWith(t *testing.T, cfg pbx.Config) *bed {
 	t.Helper()
-	dir, err := pbx.New(pbx.DefaultConfig())
+	dir, err := pbx.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +220,8 @@ func TestAnswersInEveryFormat(t *testing.T) {
 	b.view.calls = []*cdr.LiveCall{{ID: 5, Internal: true, Caller: "1000", Dialled: "1001", Start: time.Unix(1e9, 0),
 		Channels: []cdr.LiveChannel{{Line: "1000"}}}}
 	for _, q := range []string{
+		"action=get_vipex_user_list&vipex_id=" + subscription,
+		"action=get_operator_status_list&vipex_id=" + subscription,
 		"action=dial_phonenumber&vipex_id=" + subscription + "&exten=1001&phonenumber=3619996000",
 		"action=outbound_ivr&vipex_id=" + subscription + "&exten=701&phonenumber=3619996000",
 		"action=get_extens_current_calls&vipex_id=" + subscription + "&exten=1000",
@@ -248,7 +254,7 @@ func TestRefusals(t *testing.T) {
 	for _, c := range []struct{ query, reason string }{
 		{"rt=api", "Missing parameter: action"},
 		{"rt=api&action=nope&" + ok, "Unknown action"},
-		{"rt=api&action=get_vipex_user&" + ok, "Unknown action"}, // not done yet
+		{"rt=api&action=set_call_forward&" + ok, "Unknown action"}, // not done yet
 		{"action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: ""`},
 		{"rt=rest&action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: "rest"`},
 		{"rt=api&version=2.0&action=dial_phonenumber&" + ok, `Unsupported version (only 1.0): "2.0"`},
@@ -485,3 +491,5 @@ func TestGetRecord(t *testing.T) {
 		}
 	}
 }
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }
