@@ -7,6 +7,7 @@
 //	callctl user add NAME --password P [--actions all|a,b,c] | user list | user del NAME
 //	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
+//	callctl pbxuser add ID --name N [...] | list | del ID; opstatus add ID --status S --label L | list | del ID
 //	callctl version
 //
 // Administrative commands talk to a running daemon through its admin socket,
@@ -48,6 +49,7 @@ commands:
   agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
   agent list | agent del NUMBER
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
+  pbxuser add|list|del, opstatus add|list|del   PBX users and operator statuses (VIPeX; callctl pbxuser for details)
   version   print the version
 
 Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
@@ -65,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd, args := args[0], args[1:]
 	if cmd == "webhook" {
 		return webhookCommand(args, stdout, stderr)
+	}
+	if cmd == "pbxuser" || cmd == "opstatus" {
+		return pbxusersCommand(cmd, args, stdout, stderr)
 	}
 	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
