@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/daemon"
+	"github.com/callctl/callctl/pbxusers"
 	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
@@ -227,5 +229,69 @@ func TestVIPeXOutboundIVR(t *testing.T) {
 		if r := recordsSince(t, v.d, since, 1)[0]; r.ID != id {
 			t.Errorf("record %d, want %d", r.ID, id)
 		}
+	}
+}
+
+// set_operator_status changes the operator's live queue membership:
+// paused with the label, unpaused, removed (AMI QueueStatus shows it).
+func TestVIPeXSetOperatorStatus(t *testing.T) {
+	d := testbed.StartDaemon(t, func(c *daemon.Config) {
+		c.VIPeX.SubscriptionID = vipexID
+		c.PBX.Extensions[0].UserID = 27 // 1000
+	})
+	a := vipexAPI{t: t, base: d.URL}
+	ctx := ctxFor(t, 2*time.Minute)
+	if err := users.Add(d.DB(), "crm", "s3cret", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := pbxusers.AddUser(d.DB(), pbxusers.User{ID: 27, Name: "Operator", Operator: true, OperatorExtens: []string{"1000"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []pbxusers.Status{{ID: 1, Code: 0, Label: "Callable"}, {ID: 2, Code: 1, Label: "Logged out", Logout: true}, {ID: 6, Code: 2, Label: "Break"}} {
+		if err := pbxusers.AddStatus(d.DB(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.AMI().Action(ctx, ami.Action{Name: "QueueAdd", Headers: map[string]string{"Queue": "support", "Interface": "PJSIP/1000"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.AMI().Action(context.Background(), ami.Action{Name: "QueueRemove", Headers: map[string]string{"Queue": "support", "Interface": "PJSIP/1000"}})
+	})
+	member := func() ami.Message {
+		_, items, err := d.AMI().List(ctx, ami.Action{Name: "QueueStatus", Headers: map[string]string{"Queue": "support"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			if it.Event() == "QueueMember" && it["Location"] == "PJSIP/1000" {
+				return it
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		status, paused, reason string
+		gone                   bool
+	}{{"6", "1", "Break", false}, {"1", "0", "", false}, {"2", "", "", true}} {
+		m := a.get("set_operator_status", "user_id", "27", "status_id", c.status)
+		vipexOK(t, m)
+		got := member()
+		switch {
+		case c.gone && got != nil:
+			t.Errorf("status %s: still a member: %v", c.status, got)
+		case !c.gone && (got == nil || got["Paused"] != c.paused || got["PausedReason"] != c.reason):
+			t.Errorf("status %s: member %v, want paused %s reason %q", c.status, got, c.paused, c.reason)
+		}
+	}
+	m := a.get("get_vipex_user", "id", "27")
+	vipexOK(t, m)
+	if m["status"] != json.Number("1") || !strings.Contains(m["_raw"].(string), `"extens":[{"exten":"1000","cost_location":null,"default":1,"operator":1}]`) {
+		t.Errorf("user: %s", m["_raw"])
+	}
+	m = a.get("get_operator_status_history", "id", "27", "date_from", time.Now().Add(-time.Hour).Format("2006-01-02 15:04:05"),
+		"date_to", time.Now().Add(time.Hour).Format("2006-01-02 15:04:05"))
+	if h, ok := m["status_history"].([]any); !ok || len(h) != 3 || h[2].(map[string]any)["date_to"] != "0000-00-00 00:00:00" {
+		t.Errorf("history: %s", m["_raw"])
 	}
 }
