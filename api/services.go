@@ -51,6 +51,13 @@ type Operators interface {
 	History(ctx context.Context, userID int, from, to time.Time) ([]pbxusers.Interval, error)
 }
 
+// Forwards is the core's call forwards service (*callflow.Forwards).
+type Forwards interface {
+	Set(ctx context.Context, f callflow.Forward) error
+	List(ctx context.Context, number string) ([]callflow.Forward, error)
+	Delete(ctx context.Context, number, typ string) error
+}
+
 // Services are the core's services the dialects call.
 type Services struct {
 	Calls      Calls
@@ -58,9 +65,11 @@ type Services struct {
 	Agents     Agents
 	Recordings Recordings
 	Operators  Operators
+	Forwards   Forwards
 }
 
 // ServicesOf returns the services of the core.
 func ServicesOf(c *callflow.Core) Services {
-	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings, Operators: c.Operators}
+	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings, Operators: c.Operators,
+		Forwards: c.Forwards}
 }

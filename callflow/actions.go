@@ -28,11 +28,12 @@ const (
 	ActionGetRecording  Action = "get_recording"       // read the recording of a finished call
 	ActionReadUsers     Action = "read_users"          // the PBX users, the operator statuses and their log
 	ActionSetOperator   Action = "set_operator_status" // change an operator's status (and its queue memberships)
+	ActionCallForwards  Action = "call_forwards"       // set, list and delete the lines' call forwards
 )
 
 var actions = []Action{
 	ActionAgentLogin, ActionAgentLogout, ActionAgentPause, ActionAgentQueueAdd, ActionAgentQueueDel,
-	ActionAgentStatus, ActionAgentUnpause, ActionClickToCall, ActionDialToContext, ActionGetRecording, ActionHangup,
+	ActionAgentStatus, ActionAgentUnpause, ActionCallForwards, ActionClickToCall, ActionDialToContext, ActionGetRecording, ActionHangup,
 	ActionListCalls, ActionMoveRecording, ActionQueueStatus, ActionReadUsers, ActionSIPStatus, ActionSetOperator, ActionSpy,
 }
 

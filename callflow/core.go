@@ -75,6 +75,7 @@ type Core struct {
 	Agents     *Agents
 	Recordings *Recordings
 	Operators  *Operators
+	Forwards   *Forwards
 }
 
 // New returns the services.
@@ -100,6 +101,7 @@ func New(cfg Config, d Deps) *Core {
 		Agents:     &Agents{e},
 		Recordings: &Recordings{e},
 		Operators:  &Operators{e},
+		Forwards:   &Forwards{e},
 	}
 }
 

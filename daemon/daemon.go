@@ -157,6 +157,27 @@ func webhookOptions(cfg Config, recs *recording.Store, log zerolog.Logger) (webh
 	return webhook.Options{Location: loc, NodeID: cfg.NodeID, Recordings: recs, Log: log}, nil
 }
 
+// resyncForwards writes the stored call forwards to AstDB once AMI is
+// first up (Asterisk may have lost them, or missed a change while callctl
+// was down), retrying while it fails.
+func (d *Daemon) resyncForwards(ctx context.Context, log zerolog.Logger) {
+	for ctx.Err() == nil {
+		wait := 200 * time.Millisecond
+		if d.ami.Ready() {
+			err := d.core.Forwards.Resync(ctx)
+			if err == nil {
+				return
+			}
+			log.Warn().Err(err).Msg("writing the call forwards to AstDB; trying again")
+			wait = 5 * time.Second
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}
+
 // Webhook is the daemon's outbox (call flows ask data queries through it).
 func (d *Daemon) Webhook() *webhook.Outbox { return d.webhook }
 
@@ -200,6 +221,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	start("webhook", d.webhook.Run)
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.resyncForwards(runCtx, log)
+	}()
 	start("admin", func(ctx context.Context) error {
 		return admin.Serve(ctx, d.cfg.AdminSocket(), d.db, d.admin, d.log)
 	})

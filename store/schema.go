@@ -35,6 +35,8 @@ const (
 	BucketPBXUsers        = "pbx_users"
 	BucketOperatorStatus  = "operator_statuses"
 	BucketOperatorHistory = "operator_status_log"
+	// Call forwards by number and type (callflow; mirrored in AstDB).
+	BucketForwards = "call_forwards"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -54,8 +56,8 @@ var Migrations = []Migration{
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
 	}},
-	{4, "PBX users, operator statuses and their log", func(tx *Tx) error {
-		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory)
+	{4, "PBX users, operator statuses and their log, call forwards", func(tx *Tx) error {
+		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards)
 	}},
 }
 

@@ -41,6 +41,7 @@ var (
 	reasonUser         = reason{"Unknown user", true}
 	reasonStatus       = reason{"Unknown operator status", true}
 	reasonNotOperator  = reason{"The user is not an operator", true}
+	reasonNoForward    = reason{"No such call forward", true}
 	reasonPBX          = reason{"The PBX did not carry the action out", true}
 )
 
@@ -50,7 +51,7 @@ func Reasons() []string {
 	for _, r := range []reason{reasonUnauthorized, reasonThrottled, reasonBusy, reasonMethod, reasonTooLarge,
 		reasonRequest, reasonRT, reasonVersion, reasonFormat, reasonNoAction, reasonUnknown, reasonMissing,
 		reasonInvalid, reasonSubscription, reasonExten, reasonAmbiguous, reasonFlow, reasonBadRef, reasonExpiredRef,
-		reasonNoRecording, reasonUnreadable, reasonUser, reasonStatus, reasonNotOperator, reasonPBX} {
+		reasonNoRecording, reasonUnreadable, reasonUser, reasonStatus, reasonNotOperator, reasonNoForward, reasonPBX} {
 		s := r.text
 		if r.withValue {
 			s += ": …"
@@ -140,8 +141,10 @@ func reasonOf(actionName string, p params, err error) string {
 		return reasonAmbiguous.with(param)
 	case callflow.KindNotFound:
 		switch e.Field {
-		case callflow.FieldSource:
+		case callflow.FieldSource, callflow.FieldTarget:
 			return reasonExten.with(quote(p.get(param)))
+		case callflow.FieldForwardType:
+			return reasonNoForward.with(quote(p.get(param)))
 		case callflow.FieldFlow:
 			return reasonFlow.with(quote(e.Requested))
 		case callflow.FieldUser:

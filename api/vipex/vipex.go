@@ -98,6 +98,9 @@ var actions = map[string]action{
 	"get_operator_status_list": {callflow.ActionReadUsers, (*Handler).getStatusList, nil, false},
 	"get_operator_status_history": {callflow.ActionReadUsers, (*Handler).getStatusHistory,
 		map[callflow.Field]string{callflow.FieldUser: "id", callflow.FieldFrom: "date_from", callflow.FieldTo: "date_to"}, false},
+	"set_call_forward":      {callflow.ActionCallForwards, (*Handler).setForward, forwardParams, false},
+	"get_call_forward_list": {callflow.ActionCallForwards, (*Handler).getForwards, forwardParams, false},
+	"del_call_forward":      {callflow.ActionCallForwards, (*Handler).delForward, forwardParams, false},
 	"set_operator_status": {callflow.ActionSetOperator, (*Handler).setStatus,
 		map[callflow.Field]string{callflow.FieldUser: "user_id", callflow.FieldStatus: "status_id"}, false},
 }

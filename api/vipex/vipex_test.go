@@ -254,7 +254,7 @@ func TestRefusals(t *testing.T) {
 	for _, c := range []struct{ query, reason string }{
 		{"rt=api", "Missing parameter: action"},
 		{"rt=api&action=nope&" + ok, "Unknown action"},
-		{"rt=api&action=set_call_forward&" + ok, "Unknown action"}, // not done yet
+		{"rt=api&action=set_phonebook_entry&" + ok, "Unknown action"}, // not done yet
 		{"action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: ""`},
 		{"rt=rest&action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: "rest"`},
 		{"rt=api&version=2.0&action=dial_phonenumber&" + ok, `Unsupported version (only 1.0): "2.0"`},
