@@ -295,3 +295,88 @@ func TestVIPeXSetOperatorStatus(t *testing.T) {
 		t.Errorf("history: %s", m["_raw"])
 	}
 }
+
+// Call forwards hold on real calls: immediate, busy, unavailable and
+// noanswer for internal calls, immediate out to a telephone number and a
+// forward of internal calls only for external calls; each call's record
+// shows the forward's target as a sub-record.
+func TestVIPeXCallForwardsOnLiveCalls(t *testing.T) {
+	v, a := newVipexEnv(t)
+	ctx := v.ctx
+	set := func(kv ...string) {
+		t.Helper()
+		vipexOK(t, a.get("set_call_forward", kv...))
+	}
+	del := func(typ string) {
+		t.Helper()
+		vipexOK(t, a.get("del_call_forward", "number", "1001", "forward_type", typ))
+	}
+	for _, c := range []struct {
+		name    string
+		forward []string
+		setup   func()
+		undo    func()
+		caller  string // the phone that calls
+		called  string // the number it dials
+		answers string // the phone that gets the call
+		legs    string // the record's sub-records, kind:exten
+	}{
+		{"immediate", []string{"forward_type", "immediate", "destination_type", "exten", "destination_number", "1002"},
+			func() {}, func() {}, "1000", "1001", "1002", ""},
+		{"busy", []string{"forward_type", "busy", "destination_type", "exten", "destination_number", "1002"},
+			func() { v.env.Phone("1001").SetAnswer(phone.Busy()) }, func() {}, "1000", "1001", "1002", ""},
+		{"noanswer", []string{"forward_type", "noanswer", "destination_type", "exten", "destination_number", "1002", "noanswer_timeout", "2"},
+			func() {}, func() {}, "1000", "1001", "1002", ""},
+		{"unavailable", []string{"forward_type", "unavailable", "destination_type", "exten", "destination_number", "1002"},
+			func() { v.env.Phone("1001").Unregister(ctx) }, func() { v.env.Phone("1001").Register(ctx) }, "1000", "1001", "1002", ""},
+		{"immediate out", []string{"forward_type", "immediate", "destination_type", "phonenumber", "destination_number", scenario.External, "call_type", "external"},
+			func() {}, func() {}, "carrier", "36123451001", "carrier", ""},
+		{"internal only", []string{"forward_type", "immediate", "destination_type", "exten", "destination_number", "1002", "call_type", "internal"},
+			func() {}, func() {}, "carrier", "36123451001", "1001", ""},
+	} {
+		set(append([]string{"number", "1001"}, c.forward...)...)
+		c.setup()
+		v.env.Phone(c.answers).SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+		since := time.Now()
+		step, cancel := context.WithTimeout(ctx, 20*time.Second)
+		call, err := v.env.Phone(c.caller).Dial(step, c.called, phone.WithCallerNumber(scenario.Caller))
+		if err != nil {
+			cancel()
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got, err := v.env.Phone(c.answers).Incoming(step)
+		if err == nil {
+			err = got.WaitAnswered(step)
+		}
+		cancel()
+		if err != nil {
+			call.Hangup(ctx)
+			v.hangupAll(t)
+			c.undo()
+			del(c.forward[1])
+			t.Errorf("%s: %s did not get the call: %v", c.name, c.answers, err)
+			continue
+		}
+		time.Sleep(500 * time.Millisecond)
+		call.Hangup(ctx)
+		v.idle(t)
+		c.undo()
+		r := recordsSince(t, v.d, since, 1)[0]
+		var legs []string
+		for _, l := range r.Legs {
+			legs = append(legs, l.Kind+":"+l.Exten+":"+l.Status)
+		}
+		t.Logf("%s: record %s→%s answered by %s, sub-records %v", c.name, r.Src, r.Dst, r.AnsweredBy, legs)
+		if c.answers != "carrier" && r.AnsweredBy != c.answers {
+			t.Errorf("%s: answered by %q, want %s", c.name, r.AnsweredBy, c.answers)
+		}
+		if len(r.Legs) == 0 {
+			t.Errorf("%s: no sub-record", c.name)
+		}
+		typ := c.forward[1]
+		del(typ)
+	}
+	if m := a.get("get_call_forward_list", "number", "1001"); !strings.Contains(m["_raw"].(string), `"call_forward_list":[]`) {
+		t.Errorf("forwards left: %s", m["_raw"])
+	}
+}
