@@ -310,37 +310,48 @@ func (c *Client) StartOriginate(ctx context.Context, a Action) (result func(cont
 		forget()
 		return nil, ErrBusy
 	}
+	// wait is the returned function: the OriginateResponse, once it came.
+	wait := func(ctx context.Context) (Message, error) {
+		defer forget()
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (OriginateResponse: %v)", ErrUnknownOutcome, ctx.Err())
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.err != nil {
+			return nil, w.err
+		}
+		for _, e := range w.events {
+			if e.Event() == "OriginateResponse" {
+				return e, nil
+			}
+		}
+		return nil, ErrUnknownOutcome
+	}
 	sent := r.sent
 	for {
 		select {
 		case <-queued:
 			c.observe("Originate", start, nil)
-			return func(ctx context.Context) (Message, error) {
-				defer forget()
-				select {
-				case <-w.done:
-				case <-ctx.Done():
-					return nil, fmt.Errorf("%w (OriginateResponse: %v)", ErrUnknownOutcome, ctx.Err())
-				}
-				w.mu.Lock()
-				defer w.mu.Unlock()
-				if w.err != nil {
-					return nil, w.err
-				}
-				for _, e := range w.events {
-					if e.Event() == "OriginateResponse" {
-						return e, nil
-					}
-				}
-				return nil, ErrUnknownOutcome
-			}, nil
+			return wait, nil
 		case <-w.done:
+			select {
+			case <-queued: // the OriginateResponse came as fast as the queued answer
+				c.observe("Originate", start, nil)
+				return wait, nil
+			default:
+			}
 			forget()
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			err := w.err
 			if err == nil {
 				err = responseError("Originate", w.response)
+			}
+			if err == nil {
+				err = ErrUnknownOutcome
 			}
 			c.observe("Originate", start, err)
 			return nil, err

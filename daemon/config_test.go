@@ -55,6 +55,8 @@ func TestUnknownKeysAndBadValuesAreRefused(t *testing.T) {
 		"bad level":   "log:\n  level: loud\n",
 		"bad zone":    "timezone: Mars/Olympus\n",
 		"bad app":     "ari:\n  app: 'a/b'\n",
+		"bad gc":      "gc_percent: 5\n",
+		"bad procs":   "max_procs: -1\n",
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(body), 0o600)
@@ -77,6 +79,28 @@ func TestNodeIDAndWebhookSettings(t *testing.T) {
 		t.Fatalf("%v %+v", err, cfg.Webhook)
 	}
 	for _, env := range []map[string]string{{"CALLCTL_NODE_ID": "a\nb"}, {"CALLCTL_WEBHOOK_CONCURRENCY": "0"}} {
+		if _, err := LoadConfig("", env); err == nil {
+			t.Errorf("%v accepted", env)
+		}
+	}
+}
+
+func TestNATSSettings(t *testing.T) {
+	cfg, err := LoadConfig("", map[string]string{})
+	if err != nil || cfg.NATS.Enabled() || cfg.NATS.Stream != "CALLCTL" {
+		t.Fatalf("defaults: %v %+v", err, cfg.NATS)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("nats:\n  stream: PBX\n  replicas: 3\n  user: pbx\n  password: pw\n  tls:\n    ca: /etc/nats/ca.pem\n"), 0o600)
+	cfg, err = LoadConfig(path, map[string]string{"CALLCTL_NATS_URL": "nats://n1:4222,nats://n2:4222", "CALLCTL_NATS_ACK_TIMEOUT": "2s"})
+	if err != nil || cfg.NATS.URL != "nats://n1:4222,nats://n2:4222" || cfg.NATS.Stream != "PBX" || cfg.NATS.Replicas != 3 ||
+		cfg.NATS.User != "pbx" || cfg.NATS.TLS.CA != "/etc/nats/ca.pem" || cfg.NATS.AckTimeout != 2*time.Second {
+		t.Fatalf("%v %+v", err, cfg.NATS)
+	}
+	for _, env := range []map[string]string{
+		{"CALLCTL_NATS_URL": "nats://n1", "CALLCTL_NATS_STREAM": "a.b"},
+		{"CALLCTL_NATS_URL": "nats://n1", "CALLCTL_NATS_TOKEN": "t", "CALLCTL_NATS_CREDS_FILE": "x.creds"},
+	} {
 		if _, err := LoadConfig("", env); err == nil {
 			t.Errorf("%v accepted", env)
 		}

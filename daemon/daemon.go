@@ -28,6 +28,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/pbxusers"
 	"github.com/callctl/callctl/recording"
@@ -49,6 +50,7 @@ type Daemon struct {
 	cdr      *cdrfeed.Feed
 	core     *callflow.Core
 	webhook  *webhook.Outbox
+	nats     *natsink.Sink // nil: nats.url is not set
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -89,7 +91,16 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: d.webhook}); err != nil {
+	outboxes := []cdrfeed.Outbox{d.webhook}
+	if cfg.NATS.Enabled() {
+		if d.nats, err = natsink.New(db, cfg.NATS, natsink.Options{NodeID: cfg.NodeID, Location: whOpts.Location,
+			Log: log, Registerer: d.registry}); err != nil {
+			db.Close()
+			return nil, err
+		}
+		outboxes = append(outboxes, d.nats)
+	}
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: cdrfeed.Outboxes(outboxes...)}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -99,6 +110,9 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	// The daemon's own outbox runs the webhook commands, so that its
 	// workers see a retry or a deleted client at once.
 	for _, c := range webhook.AdminCommands(cfg.Webhook, whOpts, d.webhook) {
+		d.admin.Add(c)
+	}
+	for _, c := range natsink.AdminCommands(cfg.NATS, d.nats) {
 		d.admin.Add(c)
 	}
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
@@ -140,6 +154,7 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
 	cmds = append(cmds, pbxusers.AdminCommands()...)
+	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)
@@ -181,6 +196,9 @@ func (d *Daemon) resyncForwards(ctx context.Context, log zerolog.Logger) {
 // Webhook is the daemon's outbox (call flows ask data queries through it).
 func (d *Daemon) Webhook() *webhook.Outbox { return d.webhook }
 
+// NATS is the daemon's NATS JetStream sink (nil when nats.url is not set).
+func (d *Daemon) NATS() *natsink.Sink { return d.nats }
+
 // Addr is the HTTP listener's address.
 func (d *Daemon) Addr() string { return d.listener.Addr().String() }
 
@@ -219,6 +237,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	start("cdr", d.cdr.Run)
 	start("webhook", d.webhook.Run)
+	if d.nats != nil {
+		start("nats", d.nats.Run)
+	}
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
 	wg.Add(1)

@@ -31,6 +31,10 @@ const (
 	BucketWebhookLog     = "webhook_log"
 	// Keys callctl generated for itself (GetSecret).
 	BucketSecrets = "secrets"
+	// Messages waiting for NATS JetStream's acknowledgement, and the last
+	// acknowledgement (natsink).
+	BucketNATSOutbox = "nats_outbox"
+	BucketNATSState  = "nats_state"
 	// PBX users, operator statuses and each operator's status log (pbxusers).
 	BucketPBXUsers        = "pbx_users"
 	BucketOperatorStatus  = "operator_statuses"
@@ -56,7 +60,10 @@ var Migrations = []Migration{
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
 	}},
-	{4, "PBX users, operator statuses and their log, call forwards", func(tx *Tx) error {
+	{4, "NATS JetStream outbox", func(tx *Tx) error {
+		return tx.createBuckets(BucketNATSOutbox, BucketNATSState)
+	}},
+	{5, "PBX users, operator statuses and their log, call forwards", func(tx *Tx) error {
 		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards)
 	}},
 }

@@ -8,6 +8,7 @@
 //	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl pbxuser add ID --name N [...] | list | del ID; opstatus add ID --status S --label L | list | del ID
+//	callctl nats status [--json]
 //	callctl version
 //
 // Administrative commands talk to a running daemon through its admin socket,
@@ -50,6 +51,7 @@ commands:
   agent list | agent del NUMBER
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   pbxuser add|list|del, opstatus add|list|del   PBX users and operator statuses (VIPeX; callctl pbxuser for details)
+  nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
   version   print the version
 
 Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
@@ -70,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cmd == "pbxuser" || cmd == "opstatus" {
 		return pbxusersCommand(cmd, args, stdout, stderr)
+	}
+	if cmd == "nats" {
+		return natsCommand(args, stdout, stderr)
 	}
 	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
@@ -111,7 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "callctl:", err)
 			return 2
 		}
-		cfg.ApplyMaxProcs(environ)
+		cfg.ApplyRuntime(environ)
 		log := daemon.NewLogger(cfg.Log, os.Stderr)
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
