@@ -6,6 +6,7 @@ import (
 
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/pbxusers"
+	"github.com/callctl/callctl/phonebook"
 )
 
 // Calls is the core's calls service, as dialects use it (*callflow.Calls).
@@ -58,6 +59,15 @@ type Forwards interface {
 	Delete(ctx context.Context, number, typ string) error
 }
 
+// Phonebook is the core's phonebook service (*callflow.Phonebook).
+type Phonebook interface {
+	Set(ctx context.Context, e phonebook.Entry) error
+	Get(ctx context.Context, number string) (phonebook.Entry, error)
+	Delete(ctx context.Context, number string) error
+	List(ctx context.Context, offset, limit int) ([]phonebook.Entry, int, error)
+	Fields(ctx context.Context) ([]phonebook.Field, error)
+}
+
 // Services are the core's services the dialects call.
 type Services struct {
 	Calls      Calls
@@ -66,10 +76,11 @@ type Services struct {
 	Recordings Recordings
 	Operators  Operators
 	Forwards   Forwards
+	Phonebook  Phonebook
 }
 
 // ServicesOf returns the services of the core.
 func ServicesOf(c *callflow.Core) Services {
 	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings, Operators: c.Operators,
-		Forwards: c.Forwards}
+		Forwards: c.Forwards, Phonebook: c.Phonebook}
 }

@@ -29,12 +29,13 @@ const (
 	ActionReadUsers     Action = "read_users"          // the PBX users, the operator statuses and their log
 	ActionSetOperator   Action = "set_operator_status" // change an operator's status (and its queue memberships)
 	ActionCallForwards  Action = "call_forwards"       // set, list and delete the lines' call forwards
+	ActionPhonebook     Action = "phonebook"           // set, read and delete phonebook entries
 )
 
 var actions = []Action{
 	ActionAgentLogin, ActionAgentLogout, ActionAgentPause, ActionAgentQueueAdd, ActionAgentQueueDel,
 	ActionAgentStatus, ActionAgentUnpause, ActionCallForwards, ActionClickToCall, ActionDialToContext, ActionGetRecording, ActionHangup,
-	ActionListCalls, ActionMoveRecording, ActionQueueStatus, ActionReadUsers, ActionSIPStatus, ActionSetOperator, ActionSpy,
+	ActionListCalls, ActionMoveRecording, ActionPhonebook, ActionQueueStatus, ActionReadUsers, ActionSIPStatus, ActionSetOperator, ActionSpy,
 }
 
 // Actions returns every core action, sorted by name.

@@ -76,6 +76,7 @@ type Core struct {
 	Recordings *Recordings
 	Operators  *Operators
 	Forwards   *Forwards
+	Phonebook  *Phonebook
 }
 
 // New returns the services.
@@ -102,6 +103,7 @@ func New(cfg Config, d Deps) *Core {
 		Recordings: &Recordings{e},
 		Operators:  &Operators{e},
 		Forwards:   &Forwards{e},
+		Phonebook:  &Phonebook{e},
 	}
 }
 

@@ -84,6 +84,10 @@ const (
 	FieldForwardType     // a call forward's type
 	FieldDestinationType // a call forward's destination type
 	FieldCallType        // the calls a forward applies to
+	FieldEntry           // a phonebook entry (its telephone number)
+	FieldCustomField     // a phonebook entry's custom field values
+	FieldOffset          // where a list starts
+	FieldLimit           // how long a list is at most
 )
 
 var fieldNames = [...]string{
@@ -93,6 +97,7 @@ var fieldNames = [...]string{
 	"recording file", "recording directory", "pre-dial routine", "check host", "check contact",
 	"outbound route", "context", "fail context", "channel", "agent", "queue", "penalty", "record",
 	"call flow", "digits", "user", "status", "from", "to", "forward type", "destination type", "call type",
+	"phonebook entry", "custom fields", "offset", "limit",
 }
 
 func (f Field) String() string {

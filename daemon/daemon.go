@@ -31,6 +31,7 @@ import (
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/pbxusers"
+	"github.com/callctl/callctl/phonebook"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
 	"github.com/callctl/callctl/webhook"
@@ -154,6 +155,7 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
 	cmds = append(cmds, pbxusers.AdminCommands()...)
+	cmds = append(cmds, phonebook.AdminCommands()...)
 	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
@@ -172,7 +174,8 @@ func webhookOptions(cfg Config, recs *recording.Store, log zerolog.Logger) (webh
 	return webhook.Options{Location: loc, NodeID: cfg.NodeID, Recordings: recs, Log: log}, nil
 }
 
-// resyncForwards writes the stored call forwards to AstDB once AMI is
+// resyncForwards writes the stored call forwards and the phonebook's
+// caller names to AstDB once AMI is
 // first up (Asterisk may have lost them, or missed a change while callctl
 // was down), retrying while it fails.
 func (d *Daemon) resyncForwards(ctx context.Context, log zerolog.Logger) {
@@ -180,6 +183,9 @@ func (d *Daemon) resyncForwards(ctx context.Context, log zerolog.Logger) {
 		wait := 200 * time.Millisecond
 		if d.ami.Ready() {
 			err := d.core.Forwards.Resync(ctx)
+			if err == nil {
+				err = d.core.Phonebook.Resync(ctx)
+			}
 			if err == nil {
 				return
 			}

@@ -41,6 +41,9 @@ const (
 	BucketOperatorHistory = "operator_status_log"
 	// Call forwards by number and type (callflow; mirrored in AstDB).
 	BucketForwards = "call_forwards"
+	// The phonebook by number, and its custom fields (phonebook).
+	BucketPhonebook       = "phonebook"
+	BucketPhonebookFields = "phonebook_fields"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -63,8 +66,9 @@ var Migrations = []Migration{
 	{4, "NATS JetStream outbox", func(tx *Tx) error {
 		return tx.createBuckets(BucketNATSOutbox, BucketNATSState)
 	}},
-	{5, "PBX users, operator statuses and their log, call forwards", func(tx *Tx) error {
-		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards)
+	{5, "PBX users, operator statuses and their log, call forwards, phonebook", func(tx *Tx) error {
+		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards,
+			BucketPhonebook, BucketPhonebookFields)
 	}},
 }
 

@@ -42,6 +42,8 @@ var (
 	reasonStatus       = reason{"Unknown operator status", true}
 	reasonNotOperator  = reason{"The user is not an operator", true}
 	reasonNoForward    = reason{"No such call forward", true}
+	reasonNoEntry      = reason{"No phonebook entry", true}
+	reasonNoField      = reason{"Unknown custom field", true}
 	reasonPBX          = reason{"The PBX did not carry the action out", true}
 )
 
@@ -51,7 +53,8 @@ func Reasons() []string {
 	for _, r := range []reason{reasonUnauthorized, reasonThrottled, reasonBusy, reasonMethod, reasonTooLarge,
 		reasonRequest, reasonRT, reasonVersion, reasonFormat, reasonNoAction, reasonUnknown, reasonMissing,
 		reasonInvalid, reasonSubscription, reasonExten, reasonAmbiguous, reasonFlow, reasonBadRef, reasonExpiredRef,
-		reasonNoRecording, reasonUnreadable, reasonUser, reasonStatus, reasonNotOperator, reasonNoForward, reasonPBX} {
+		reasonNoRecording, reasonUnreadable, reasonUser, reasonStatus, reasonNotOperator, reasonNoForward, reasonNoEntry,
+		reasonNoField, reasonPBX} {
 		s := r.text
 		if r.withValue {
 			s += ": …"
@@ -132,6 +135,9 @@ func reasonOf(actionName string, p params, err error) string {
 	case callflow.KindMissing:
 		return reasonMissing.with(param)
 	case callflow.KindInvalid:
+		if e.Field == callflow.FieldNone {
+			return reasonInvalid.with(e.Detail)
+		}
 		return reasonInvalid.with(param + ": " + e.Detail)
 	case callflow.KindConflict:
 		if e.Field == callflow.FieldUser {
@@ -145,6 +151,10 @@ func reasonOf(actionName string, p params, err error) string {
 			return reasonExten.with(quote(p.get(param)))
 		case callflow.FieldForwardType:
 			return reasonNoForward.with(quote(p.get(param)))
+		case callflow.FieldEntry:
+			return reasonNoEntry.with(quote(p.get(param)))
+		case callflow.FieldCustomField:
+			return reasonNoField.with(e.Detail)
 		case callflow.FieldFlow:
 			return reasonFlow.with(quote(e.Requested))
 		case callflow.FieldUser:

@@ -150,6 +150,15 @@ func (b *bed) get(t *testing.T, query string) *httptest.ResponseRecorder {
 	return b.do(r)
 }
 
+// postJSON sends a JSON body with Basic auth u:p.
+func (b *bed) postJSON(t *testing.T, data string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/?rt=api", strings.NewReader(data))
+	r.Header.Set("Content-Type", "application/json")
+	r.SetBasicAuth("u", "p")
+	return b.do(r)
+}
+
 func (b *bed) do(r *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	b.server.ServeHTTP(rec, r)
@@ -254,7 +263,7 @@ func TestRefusals(t *testing.T) {
 	for _, c := range []struct{ query, reason string }{
 		{"rt=api", "Missing parameter: action"},
 		{"rt=api&action=nope&" + ok, "Unknown action"},
-		{"rt=api&action=set_phonebook_entry&" + ok, "Unknown action"}, // not done yet
+		{"rt=api&action=get_phonebook&" + ok, "Unknown action"},
 		{"action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: ""`},
 		{"rt=rest&action=dial_phonenumber&" + ok, `Not the API: rt=api is required, rt is: "rest"`},
 		{"rt=api&version=2.0&action=dial_phonenumber&" + ok, `Unsupported version (only 1.0): "2.0"`},

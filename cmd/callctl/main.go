@@ -50,7 +50,8 @@ commands:
   agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
   agent list | agent del NUMBER
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
-  pbxuser add|list|del, opstatus add|list|del   PBX users and operator statuses (VIPeX; callctl pbxuser for details)
+  pbxuser add|list|del, opstatus add|list|del, phonebook field add|list|del   PBX users, operator statuses,
+            phonebook custom fields (VIPeX; callctl pbxuser for details)
   nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
   version   print the version
 
@@ -70,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "webhook" {
 		return webhookCommand(args, stdout, stderr)
 	}
-	if cmd == "pbxuser" || cmd == "opstatus" {
+	if cmd == "pbxuser" || cmd == "opstatus" || cmd == "phonebook" {
 		return pbxusersCommand(cmd, args, stdout, stderr)
 	}
 	if cmd == "nats" {
