@@ -384,3 +384,27 @@ func TestVIPeXCallForwardsOnLiveCalls(t *testing.T) {
 		t.Errorf("forwards left: %s", m["_raw"])
 	}
 }
+
+// The phonebook's name of an external caller is the name the ringing
+// phone shows.
+func TestVIPeXPhonebookCallerName(t *testing.T) {
+	v, a := newVipexEnv(t)
+	vipexOK(t, a.get("set_phonebook_entry", "phonenumber", scenario.Caller, "name", "Opennetworks Kft", "tags", "vip"))
+	v.env.Phone("1001").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+	step, cancel := context.WithTimeout(v.ctx, 20*time.Second)
+	defer cancel()
+	call, err := v.env.Phone("carrier").Dial(step, "36123451001", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.env.Phone("1001").Incoming(step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.From().Name != "Opennetworks Kft" || got.CallerNumber() != scenario.Caller {
+		t.Errorf("1001 saw %+v, want the phonebook's name", got.From())
+	}
+	call.Hangup(v.ctx)
+	v.idle(t)
+	vipexOK(t, a.get("del_phonebook_entry", "phonenumber", scenario.Caller))
+}
