@@ -319,20 +319,20 @@ func TestVIPeXCallForwardsOnLiveCalls(t *testing.T) {
 		caller  string // the phone that calls
 		called  string // the number it dials
 		answers string // the phone that gets the call
-		legs    string // the record's sub-records, kind:exten
+		legs    string // the record's sub-records, kind:exten:status
 	}{
 		{"immediate", []string{"forward_type", "immediate", "destination_type", "exten", "destination_number", "1002"},
-			func() {}, func() {}, "1000", "1001", "1002", ""},
+			func() {}, func() {}, "1000", "1001", "1002", "direct:1002:ANSWER"},
 		{"busy", []string{"forward_type", "busy", "destination_type", "exten", "destination_number", "1002"},
-			func() { v.env.Phone("1001").SetAnswer(phone.Busy()) }, func() {}, "1000", "1001", "1002", ""},
+			func() { v.env.Phone("1001").SetAnswer(phone.Busy()) }, func() {}, "1000", "1001", "1002", "direct:1001:BUSY direct:1002:ANSWER"},
 		{"noanswer", []string{"forward_type", "noanswer", "destination_type", "exten", "destination_number", "1002", "noanswer_timeout", "2"},
-			func() {}, func() {}, "1000", "1001", "1002", ""},
+			func() {}, func() {}, "1000", "1001", "1002", "direct:1001:NOANSWER direct:1002:ANSWER"},
 		{"unavailable", []string{"forward_type", "unavailable", "destination_type", "exten", "destination_number", "1002"},
-			func() { v.env.Phone("1001").Unregister(ctx) }, func() { v.env.Phone("1001").Register(ctx) }, "1000", "1001", "1002", ""},
+			func() { v.env.Phone("1001").Unregister(ctx) }, func() { v.env.Phone("1001").Register(ctx) }, "1000", "1001", "1002", "direct:1002:ANSWER"},
 		{"immediate out", []string{"forward_type", "immediate", "destination_type", "phonenumber", "destination_number", scenario.External, "call_type", "external"},
-			func() {}, func() {}, "carrier", "36123451001", "carrier", ""},
+			func() {}, func() {}, "carrier", "36123451001", "carrier", "external::ANSWER"},
 		{"internal only", []string{"forward_type", "immediate", "destination_type", "exten", "destination_number", "1002", "call_type", "internal"},
-			func() {}, func() {}, "carrier", "36123451001", "1001", ""},
+			func() {}, func() {}, "carrier", "36123451001", "1001", "direct:1001:ANSWER"},
 	} {
 		set(append([]string{"number", "1001"}, c.forward...)...)
 		c.setup()
@@ -374,8 +374,8 @@ func TestVIPeXCallForwardsOnLiveCalls(t *testing.T) {
 		if c.answers != "carrier" && r.AnsweredBy != c.answers {
 			t.Errorf("%s: answered by %q, want %s", c.name, r.AnsweredBy, c.answers)
 		}
-		if len(r.Legs) == 0 {
-			t.Errorf("%s: no sub-record", c.name)
+		if strings.Join(legs, " ") != c.legs {
+			t.Errorf("%s: sub-records %v, want %s", c.name, legs, c.legs)
 		}
 		typ := c.forward[1]
 		del(typ)
