@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +19,10 @@ import (
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/pbxusers"
+	"github.com/callctl/callctl/store"
 	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
@@ -407,4 +412,42 @@ func TestVIPeXPhonebookCallerName(t *testing.T) {
 	call.Hangup(v.ctx)
 	v.idle(t)
 	vipexOK(t, a.get("del_phonebook_entry", "phonenumber", scenario.Caller))
+}
+
+// get_record sends the recording of a signed reference through the
+// daemon's wiring: the outbox's signer, the recording roots as Asterisk
+// sees them.
+func TestVIPeXGetRecord(t *testing.T) {
+	d := testbed.StartDaemon(t, func(c *daemon.Config) { c.VIPeX.SubscriptionID = vipexID })
+	if err := users.Add(d.DB(), "crm", "s3cret", nil); err != nil {
+		t.Fatal(err)
+	}
+	name := "vipex-get-record-" + strconv.FormatInt(time.Now().UnixNano(), 10) + ".wav"
+	asteriskPath := "/var/spool/asterisk/monitor/" + name
+	hostPath := filepath.Join(testbed.Root(), asteriskPath)
+	if err := os.WriteFile(hostPath, []byte("RIFF test audio"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(hostPath) })
+	rec := cdr.Record{ID: 987654, RecordingPath: asteriskPath, MonitorFileName: name}
+	if err := d.DB().Update(func(tx *store.Tx) error { return cdrstore.Put(tx, &rec) }); err != nil {
+		t.Fatal(err)
+	}
+	ref := d.Webhook().References().Sign(987654, 0, time.Now().Add(time.Hour))
+	req, _ := http.NewRequest(http.MethodGet, d.URL+"/?rt=api&action=get_record&rec="+ref, nil)
+	req.SetBasicAuth("crm", "s3cret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || string(data) != "RIFF test audio" || resp.Header.Get("Content-Type") != "audio/wav" ||
+		resp.Header.Get("Content-Disposition") != "attachment; filename="+name {
+		t.Errorf("%d %v %q", resp.StatusCode, resp.Header, data)
+	}
+	m := vipexAPI{t: t, base: d.URL}.get("get_record", "rec", ref[:len(ref)-1]+"A")
+	if m["result"] != json.Number("0") {
+		t.Errorf("altered reference: %s", m["_raw"])
+	}
 }
