@@ -336,6 +336,10 @@ func TestVIPeXCallForwardsOnLiveCalls(t *testing.T) {
 			func() { v.env.Phone("1001").Unregister(ctx) }, func() { v.env.Phone("1001").Register(ctx) }, "1000", "1001", "1002", "direct:1002:ANSWER"},
 		{"immediate out", []string{"forward_type", "immediate", "destination_type", "phonenumber", "destination_number", scenario.External, "call_type", "external"},
 			func() {}, func() {}, "carrier", "36123451001", "carrier", "external::ANSWER"},
+		{"busy, external", []string{"forward_type", "busy", "destination_type", "exten", "destination_number", "1002", "call_type", "external"},
+			func() { v.env.Phone("1001").SetAnswer(phone.Busy()) }, func() {}, "carrier", "36123451001", "1002", "direct:1001:BUSY direct:1002:ANSWER"},
+		{"noanswer out, external", []string{"forward_type", "noanswer", "destination_type", "phonenumber", "destination_number", scenario.External, "noanswer_timeout", "2"},
+			func() {}, func() {}, "carrier", "36123451001", "carrier", "direct:1001:NOANSWER external::ANSWER"},
 		{"internal only", []string{"forward_type", "immediate", "destination_type", "exten", "destination_number", "1002", "call_type", "internal"},
 			func() {}, func() {}, "carrier", "36123451001", "1001", "direct:1001:ANSWER"},
 	} {
