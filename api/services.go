@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/callctl/callctl/callflow"
+	"github.com/callctl/callctl/pbxusers"
+	"github.com/callctl/callctl/phonebook"
 )
 
 // Calls is the core's calls service, as dialects use it (*callflow.Calls).
@@ -13,6 +16,8 @@ type Calls interface {
 	Spy(ctx context.Context, r callflow.SpyRequest) (callflow.CallRef, error)
 	Hangup(ctx context.Context, channel string) error
 	ListCalls(ctx context.Context) []callflow.CallChannel
+	LineCalls(ctx context.Context, sel callflow.LineSelector) ([]callflow.LineCall, error)
+	OutboundIVR(ctx context.Context, r callflow.OutboundIVRRequest) (callflow.CallRef, error)
 }
 
 // Lines is the core's lines service (*callflow.Lines).
@@ -34,6 +39,33 @@ type Agents interface {
 // Recordings is the core's recordings service (*callflow.Recordings).
 type Recordings interface {
 	Move(ctx context.Context, r callflow.MoveRecordingRequest) error
+	Open(ctx context.Context, recordID, legID uint64) (callflow.RecordingFile, error)
+}
+
+// Operators is the core's PBX users and operator statuses service
+// (*callflow.Operators).
+type Operators interface {
+	User(ctx context.Context, id int) (callflow.PBXUser, error)
+	Users(ctx context.Context) ([]callflow.PBXUser, error)
+	Statuses(ctx context.Context) ([]pbxusers.Status, error)
+	SetStatus(ctx context.Context, userID, statusID int) error
+	History(ctx context.Context, userID int, from, to time.Time) ([]pbxusers.Interval, error)
+}
+
+// Forwards is the core's call forwards service (*callflow.Forwards).
+type Forwards interface {
+	Set(ctx context.Context, f callflow.Forward) error
+	List(ctx context.Context, number string) ([]callflow.Forward, error)
+	Delete(ctx context.Context, number, typ string) error
+}
+
+// Phonebook is the core's phonebook service (*callflow.Phonebook).
+type Phonebook interface {
+	Set(ctx context.Context, e phonebook.Entry) error
+	Get(ctx context.Context, number string) (phonebook.Entry, error)
+	Delete(ctx context.Context, number string) error
+	List(ctx context.Context, offset, limit int) ([]phonebook.Entry, int, error)
+	Fields(ctx context.Context) ([]phonebook.Field, error)
 }
 
 // Services are the core's services the dialects call.
@@ -42,9 +74,13 @@ type Services struct {
 	Lines      Lines
 	Agents     Agents
 	Recordings Recordings
+	Operators  Operators
+	Forwards   Forwards
+	Phonebook  Phonebook
 }
 
 // ServicesOf returns the services of the core.
 func ServicesOf(c *callflow.Core) Services {
-	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings}
+	return Services{Calls: c.Calls, Lines: c.Lines, Agents: c.Agents, Recordings: c.Recordings, Operators: c.Operators,
+		Forwards: c.Forwards, Phonebook: c.Phonebook}
 }

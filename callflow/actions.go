@@ -24,13 +24,18 @@ const (
 	ActionAgentQueueDel Action = "agent_queue_remove" // take a queue from an agent's queues
 	ActionAgentStatus   Action = "agent_status"
 	ActionQueueStatus   Action = "queue_status"
-	ActionMoveRecording Action = "move_recording" // move or rename the recording of a call
+	ActionMoveRecording Action = "move_recording"      // move or rename the recording of a call
+	ActionGetRecording  Action = "get_recording"       // read the recording of a finished call
+	ActionReadUsers     Action = "read_users"          // the PBX users, the operator statuses and their log
+	ActionSetOperator   Action = "set_operator_status" // change an operator's status (and its queue memberships)
+	ActionCallForwards  Action = "call_forwards"       // set, list and delete the lines' call forwards
+	ActionPhonebook     Action = "phonebook"           // set, read and delete phonebook entries
 )
 
 var actions = []Action{
 	ActionAgentLogin, ActionAgentLogout, ActionAgentPause, ActionAgentQueueAdd, ActionAgentQueueDel,
-	ActionAgentStatus, ActionAgentUnpause, ActionClickToCall, ActionDialToContext, ActionHangup,
-	ActionListCalls, ActionMoveRecording, ActionQueueStatus, ActionSIPStatus, ActionSpy,
+	ActionAgentStatus, ActionAgentUnpause, ActionCallForwards, ActionClickToCall, ActionDialToContext, ActionGetRecording, ActionHangup,
+	ActionListCalls, ActionMoveRecording, ActionPhonebook, ActionQueueStatus, ActionReadUsers, ActionSIPStatus, ActionSetOperator, ActionSpy,
 }
 
 // Actions returns every core action, sorted by name.

@@ -144,8 +144,9 @@ func (c *Calls) ClickToCall(ctx context.Context, r ClickToCallRequest) (CallRef,
 			"Priority": "1",
 			"CallerID": shown.header(),
 		},
-		vars: vars,
-		ring: time.Duration(srcRing) * time.Second,
+		vars:        vars,
+		ring:        time.Duration(srcRing) * time.Second,
+		destination: r.Destination,
 	})
 }
 

@@ -2,6 +2,7 @@ package callflow
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -26,6 +27,9 @@ type RecordingStore interface {
 	Roots() []string
 	Within(asteriskPath string) bool
 	Move(src, dir, name string) (string, error)
+	// Open opens a recording for reading (recording.ErrSourceUnreadable,
+	// ErrOutsideRoots …).
+	Open(asteriskPath string) (*os.File, error)
 }
 
 // LiveView is the CDR engine's view of the calls in progress
@@ -71,6 +75,9 @@ type Core struct {
 	Lines      *Lines
 	Agents     *Agents
 	Recordings *Recordings
+	Operators  *Operators
+	Forwards   *Forwards
+	Phonebook  *Phonebook
 }
 
 // New returns the services.
@@ -95,6 +102,9 @@ func New(cfg Config, d Deps) *Core {
 		Lines:      lines,
 		Agents:     &Agents{env: e, pins: agents.NewChecker(d.DB)},
 		Recordings: &Recordings{e},
+		Operators:  &Operators{e},
+		Forwards:   &Forwards{e},
+		Phonebook:  &Phonebook{e},
 	}
 }
 

@@ -65,19 +65,32 @@ const (
 	FieldCustom2
 	FieldCustom3
 	FieldCustom4
-	FieldRecordingFile // a recording's file name
-	FieldRecordingDir  // a recording's directory
-	FieldPreDial       // the routine run on the destination before it rings
-	FieldCheckHost     // the address the source line's phone must be registered from
-	FieldCheckContact  // the address the source line's contact must have
-	FieldOutRoute      // the outbound route
-	FieldContext       // dial: where an answered call goes on
-	FieldFailContext   // dial: what runs when the number does not answer
-	FieldChannel       // a channel (hangup)
-	FieldAgent         // an agent's number and PIN
-	FieldQueue         // a queue
-	FieldPenalty       // an agent's penalty in a queue
-	FieldRecord        // a call record (main or sub-record id)
+	FieldRecordingFile   // a recording's file name
+	FieldRecordingDir    // a recording's directory
+	FieldPreDial         // the routine run on the destination before it rings
+	FieldCheckHost       // the address the source line's phone must be registered from
+	FieldCheckContact    // the address the source line's contact must have
+	FieldOutRoute        // the outbound route
+	FieldContext         // dial: where an answered call goes on
+	FieldFailContext     // dial: what runs when the number does not answer
+	FieldChannel         // a channel (hangup)
+	FieldAgent           // an agent's number and PIN
+	FieldQueue           // a queue
+	FieldPenalty         // an agent's penalty in a queue
+	FieldRecord          // a call record (main or sub-record id)
+	FieldFlow            // a call flow's technical extension (outbound IVR)
+	FieldDigits          // digits read out to a callee (outbound IVR)
+	FieldUser            // a PBX user
+	FieldStatus          // an operator status
+	FieldFrom            // the start of a time range
+	FieldTo              // the end of a time range
+	FieldForwardType     // a call forward's type
+	FieldDestinationType // a call forward's destination type
+	FieldCallType        // the calls a forward applies to
+	FieldEntry           // a phonebook entry (its telephone number)
+	FieldCustomField     // a phonebook entry's custom field values
+	FieldOffset          // where a list starts
+	FieldLimit           // how long a list is at most
 )
 
 var fieldNames = [...]string{
@@ -86,6 +99,8 @@ var fieldNames = [...]string{
 	"destination caller number", "destination caller name", "custom 1", "custom 2", "custom 3", "custom 4",
 	"recording file", "recording directory", "pre-dial routine", "check host", "check contact",
 	"outbound route", "context", "fail context", "channel", "agent", "queue", "penalty", "record",
+	"call flow", "digits", "user", "status", "from", "to", "forward type", "destination type", "call type",
+	"phonebook entry", "custom fields", "offset", "limit",
 }
 
 func (f Field) String() string {

@@ -115,6 +115,7 @@ func (r roots) Within(p string) bool {
 	return false
 }
 func (r roots) Move(src, dir, name string) (string, error) { return "", nil }
+func (r roots) Open(string) (*os.File, error)              { return nil, os.ErrNotExist }
 
 type bed struct {
 	core *Core

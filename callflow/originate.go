@@ -16,6 +16,7 @@ type originate struct {
 	headers, vars map[string]string
 	local         bool          // a Local channel: name its ;2 half too
 	ring          time.Duration // how long the originated channel may ring
+	destination   string        // the number a click-to-call dials (Outcome.Destination)
 }
 
 // Waits of a started call.
@@ -70,7 +71,7 @@ func (c *Calls) start(ctx context.Context, action Action, o originate) (CallRef,
 		results <- classify(wait(wctx))
 	}()
 	ref, early := c.handle(actx, CallRef{Linkedid: id, Uniqueid: id}, results)
-	out := Outcome{Action: action, Ref: ref, Result: ResultPending, Started: started}
+	out := Outcome{Action: action, Ref: ref, Destination: o.destination, Result: ResultPending, Started: started}
 	if early != nil {
 		out.Result, out.Reason, out.Ended = early.res, early.reason, c.now()
 		c.finished(out)

@@ -20,7 +20,10 @@ const (
 type Outcome struct {
 	Action Action
 	Ref    CallRef
-	Result Result
+	// Destination is the number a click-to-call dials once its line
+	// answers.
+	Destination string
+	Result      Result
 	// Reason is why a call failed (no channel, hung up, no answer, busy,
 	// congestion), or why its outcome is unknown.
 	Reason  string

@@ -3,6 +3,7 @@ package callflow
 import (
 	"context"
 	"errors"
+	"os"
 	"path"
 	"strconv"
 
@@ -102,4 +103,50 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// RecordingFile is an open recording; the caller closes File.
+type RecordingFile struct {
+	Name string // the file's name, without its directory
+	File *os.File
+	Size int64
+}
+
+// Open opens the recording of a finished call: of its main record (legID
+// 0) or of one of its sub-records.
+func (s *Recordings) Open(ctx context.Context, recordID, legID uint64) (RecordingFile, error) {
+	var rec cdr.Record
+	var found bool
+	if err := s.DB.View(func(tx *store.Tx) error {
+		var err error
+		rec, found, err = cdrstore.Get(tx, recordID)
+		return err
+	}); err != nil {
+		return RecordingFile{}, unavailable("reading the cdr", err)
+	}
+	if !found {
+		return RecordingFile{}, NotFound(FieldRecord, strconv.FormatUint(recordID, 10))
+	}
+	src := rec.RecordingPath
+	if legID != 0 {
+		src = ""
+		for _, l := range rec.Legs {
+			if l.ID == legID {
+				src = l.RecordingPath
+			}
+		}
+	}
+	if src == "" {
+		return RecordingFile{}, &Error{Kind: KindNoRecording, Field: FieldRecord, Detail: "the cdr has no recording"}
+	}
+	f, err := s.Deps.Recordings.Open(src)
+	if err != nil {
+		return RecordingFile{}, &Error{Kind: KindUnreadable, Field: FieldRecord, Actual: src, Detail: err.Error(), Err: err}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return RecordingFile{}, &Error{Kind: KindUnreadable, Field: FieldRecord, Actual: src, Detail: err.Error(), Err: err}
+	}
+	return RecordingFile{Name: path.Base(src), File: f, Size: st.Size()}, nil
 }

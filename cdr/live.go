@@ -13,6 +13,9 @@ type LiveCall struct {
 	Internal bool   // only lines so far
 	Caller   string // the caller's number (a line's number for calls from lines)
 	Dialled  string // the number the caller dialled
+	// Answered is when a channel other than the caller's first answered
+	// (kept after that channel hung up); zero while the call rings.
+	Answered time.Time
 	Channels []LiveChannel
 	Legs     []LiveLeg // the lines taking part now
 }
@@ -106,9 +109,16 @@ func (t *Tracker) live(c *call) *LiveCall {
 		lc.Dialled = o.Exten
 	}
 	lc.Internal = !lc.Inbound
+	origin := c.origin()
 	n := 0
 	for _, ch := range c.members {
-		if ch.call == c && ch.live() {
+		if ch.call != c {
+			continue
+		}
+		if ch != origin && !ch.Answered.IsZero() && (lc.Answered.IsZero() || ch.Answered.Before(lc.Answered)) {
+			lc.Answered = ch.Answered
+		}
+		if ch.live() {
 			n++
 		}
 	}

@@ -71,6 +71,15 @@ type Config struct {
 	// NATS publishes finished calls and call changes to NATS JetStream
 	// (off while nats.url is empty).
 	NATS natsink.Config `yaml:"nats" envPrefix:"NATS_"`
+	// VIPeX configures the VIPeX rt=api dialect.
+	VIPeX VIPeXConfig `yaml:"vipex" envPrefix:"VIPEX_"`
+}
+
+// VIPeXConfig configures the VIPeX dialect.
+type VIPeXConfig struct {
+	// SubscriptionID is the vipex_id requests must name; empty refuses
+	// every request that names one.
+	SubscriptionID string `yaml:"subscription_id" env:"SUBSCRIPTION_ID"`
 }
 
 // DebugConfig turns on diagnostics that are off in production.

@@ -106,3 +106,16 @@ func TestNATSSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestVIPeXAndFlowSettings(t *testing.T) {
+	cfg, err := LoadConfig("", map[string]string{"CALLCTL_VIPEX_SUBSCRIPTION_ID": "3212601"})
+	if err != nil || cfg.VIPeX.SubscriptionID != "3212601" || len(cfg.PBX.Flows) != 3 {
+		t.Fatalf("%v %+v %+v", err, cfg.VIPeX, cfg.PBX.Flows)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("vipex:\n  subscription_id: \"1643897\"\npbx:\n  flows:\n    - {exten: \"800\", language: hu}\n"), 0o600)
+	cfg, err = LoadConfig(path, map[string]string{})
+	if err != nil || cfg.VIPeX.SubscriptionID != "1643897" || len(cfg.PBX.Flows) != 1 || cfg.PBX.Flows[0].Language != "hu" {
+		t.Fatalf("%v %+v %+v", err, cfg.VIPeX, cfg.PBX.Flows)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -20,6 +21,7 @@ import (
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/api/users"
+	"github.com/callctl/callctl/api/vipex"
 	"github.com/callctl/callctl/api/voipsun"
 	"github.com/callctl/callctl/ari"
 	"github.com/callctl/callctl/callflow"
@@ -28,6 +30,8 @@ import (
 	"github.com/callctl/callctl/internal/connlimit"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/pbxusers"
+	"github.com/callctl/callctl/phonebook"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
 	"github.com/callctl/callctl/webhook"
@@ -115,6 +119,14 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
 	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
+	loc, err := cfg.Location()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	vx := vipex.New(api.ServicesOf(d.core), vipex.Options{SubscriptionID: cfg.VIPeX.SubscriptionID, Location: loc, References: d.webhook.References()})
+	apiServer.Mount(vipex.PathRoot, vx)
+	apiServer.Mount(vipex.PathAPI, vx)
 	d.mux.Handle("/", apiServer)
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -143,6 +155,8 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, cdrstore.AdminCommands()...)
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
+	cmds = append(cmds, pbxusers.AdminCommands()...)
+	cmds = append(cmds, phonebook.AdminCommands()...)
 	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
@@ -159,6 +173,31 @@ func webhookOptions(cfg Config, recs *recording.Store, log zerolog.Logger) (webh
 		return webhook.Options{}, err
 	}
 	return webhook.Options{Location: loc, NodeID: cfg.NodeID, Recordings: recs, Log: log}, nil
+}
+
+// resyncForwards writes the stored call forwards and the phonebook's
+// caller names to AstDB once AMI is
+// first up (Asterisk may have lost them, or missed a change while callctl
+// was down), retrying while it fails.
+func (d *Daemon) resyncForwards(ctx context.Context, log zerolog.Logger) {
+	for ctx.Err() == nil {
+		wait := 200 * time.Millisecond
+		if d.ami.Ready() {
+			err := d.core.Forwards.Resync(ctx)
+			if err == nil {
+				err = d.core.Phonebook.Resync(ctx)
+			}
+			if err == nil {
+				return
+			}
+			log.Warn().Err(err).Msg("writing the call forwards to AstDB; trying again")
+			wait = 5 * time.Second
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Webhook is the daemon's outbox (call flows ask data queries through it).
@@ -210,6 +249,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	start("ami", d.ami.Run)
 	start("ari", d.ari.Run)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.resyncForwards(runCtx, log)
+	}()
 	start("admin", func(ctx context.Context) error {
 		return admin.Serve(ctx, d.cfg.AdminSocket(), d.db, d.admin, d.log)
 	})

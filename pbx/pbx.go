@@ -64,6 +64,15 @@ type Queue struct {
 	Name string `yaml:"name"`
 }
 
+// Flow is a call flow (IVR) reached at its technical extension in the
+// shipped flows context (callctl-flow).
+type Flow struct {
+	Exten string `yaml:"exten"`
+	// Language of its prompts (CHANNEL(language)): Asterisk's sound
+	// language codes, e.g. en, hu; default en.
+	Language string `yaml:"language"`
+}
+
 // Config is the pbx section of the configuration.
 type Config struct {
 	// DefaultDialplan is the numbering plan of lines that name none.
@@ -72,6 +81,8 @@ type Config struct {
 	Trunks          []Trunk     `yaml:"trunks"`
 	OutRoutes       []OutRoute  `yaml:"outroutes"`
 	Queues          []Queue     `yaml:"queues"`
+	// Flows are the call flows outbound IVR calls may go on in.
+	Flows []Flow `yaml:"flows"`
 	// OutboundContext is where outbound calls of lines are dialled (the
 	// dialplan sends non-extension numbers to the carrier).
 	OutboundContext string `yaml:"outbound_context"`
@@ -79,13 +90,14 @@ type Config struct {
 
 // DefaultConfig is the test bed: lines 1000–1009 with public numbers
 // 3612345100X, the trunk "carrier", one outbound route over it, queues
-// support and sales.
+// support and sales, call flows 200 and 700 (English) and 701 (Hungarian).
 func DefaultConfig() Config {
 	c := Config{
 		DefaultDialplan: "default",
 		Trunks:          []Trunk{{ID: 1, Name: "carrier"}},
 		OutRoutes:       []OutRoute{{ID: 1, Name: "carrier", Trunk: "carrier"}},
 		Queues:          []Queue{{ID: 1, Name: "support"}, {ID: 2, Name: "sales"}},
+		Flows:           []Flow{{Exten: "200", Language: "en"}, {Exten: "700", Language: "en"}, {Exten: "701", Language: "hu"}},
 		OutboundContext: "from-internal",
 	}
 	for i := 0; i < 10; i++ {
@@ -104,6 +116,7 @@ type Directory struct {
 	trunks    map[string]*Trunk
 	queues    map[string]*Queue
 	outroutes []OutRoute
+	flows     map[string]Flow
 }
 
 // New validates cfg and indexes it.
@@ -157,6 +170,16 @@ func New(cfg Config) (*Directory, error) {
 		d.queues[q.Name] = q
 	}
 	d.outroutes = d.cfg.OutRoutes
+	d.flows = map[string]Flow{}
+	for _, f := range d.cfg.Flows {
+		if f.Language == "" {
+			f.Language = "en"
+		}
+		if !safeName.MatchString(f.Exten) || !safeName.MatchString(f.Language) {
+			return nil, fmt.Errorf("pbx: flow %q: exten and language must be 1-64 of [A-Za-z0-9_.+-]", f.Exten)
+		}
+		d.flows[f.Exten] = f
+	}
 	return d, nil
 }
 
@@ -188,6 +211,12 @@ func (d *Directory) Queue(name string) (Queue, bool) {
 		return Queue{}, false
 	}
 	return *q, true
+}
+
+// Flow returns the call flow of a technical extension.
+func (d *Directory) Flow(exten string) (Flow, bool) {
+	f, ok := d.flows[exten]
+	return f, ok
 }
 
 // Lookup errors.

@@ -37,6 +37,15 @@ const (
 	// acknowledgement (natsink).
 	BucketNATSOutbox = "nats_outbox"
 	BucketNATSState  = "nats_state"
+	// PBX users, operator statuses and each operator's status log (pbxusers).
+	BucketPBXUsers        = "pbx_users"
+	BucketOperatorStatus  = "operator_statuses"
+	BucketOperatorHistory = "operator_status_log"
+	// Call forwards by number and type (callflow; mirrored in AstDB).
+	BucketForwards = "call_forwards"
+	// The phonebook by number, and its custom fields (phonebook).
+	BucketPhonebook       = "phonebook"
+	BucketPhonebookFields = "phonebook_fields"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -62,6 +71,10 @@ var Migrations = []Migration{
 	// Records saved before it are not indexed: backfill only reads CEL
 	// rows newer than the last event the version that indexes saw.
 	{5, "finished calls by linkedid", func(tx *Tx) error { return tx.createBuckets(BucketCDRByLinkedid) }},
+	{6, "PBX users, operator statuses and their log, call forwards, phonebook", func(tx *Tx) error {
+		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards,
+			BucketPhonebook, BucketPhonebookFields)
+	}},
 }
 
 // voipsunToCore is migration 2's map, frozen as it was written: the

@@ -135,6 +135,10 @@ func New(db *store.DB, cfg Config, opts Options) (*Outbox, error) {
 	return o, nil
 }
 
+// References is the signer of the recording references the outbox sends
+// (the VIPeX get_record action verifies them).
+func (o *Outbox) References() *recording.RefSigner { return o.refs }
+
 // OnFinished queues the end-of-call data of r for every call_end client:
 // inbound and outbound calls, never internal ones. It runs inside the
 // transaction that saves r (cdrfeed's OnFinished).

@@ -48,6 +48,12 @@ func (f *fakeCore) Spy(_ context.Context, r callflow.SpyRequest) (callflow.CallR
 }
 func (f *fakeCore) Hangup(_ context.Context, ch string) error        { return f.do("hangup", ch) }
 func (f *fakeCore) ListCalls(context.Context) []callflow.CallChannel { return f.calls }
+func (f *fakeCore) LineCalls(context.Context, callflow.LineSelector) ([]callflow.LineCall, error) {
+	return nil, errors.New("not a VoIPSUN action")
+}
+func (f *fakeCore) OutboundIVR(context.Context, callflow.OutboundIVRRequest) (callflow.CallRef, error) {
+	return callflow.CallRef{}, errors.New("not a VoIPSUN action")
+}
 func (f *fakeCore) SIPStatus(context.Context) ([]callflow.SIPPeer, error) {
 	return f.peers, f.err
 }
@@ -71,6 +77,9 @@ func (f *fakeCore) Status(context.Context, callflow.AgentCredentials) (callflow.
 }
 func (f *fakeCore) QueueStatus(context.Context, string) (callflow.Queue, error) {
 	return f.queue, f.err
+}
+func (f *fakeCore) Open(context.Context, uint64, uint64) (callflow.RecordingFile, error) {
+	return callflow.RecordingFile{}, errors.New("not a VoIPSUN action")
 }
 func (f *fakeCore) Move(_ context.Context, r callflow.MoveRecordingRequest) error {
 	return f.do("moverecord", r)

@@ -7,6 +7,7 @@
 //	callctl user add NAME [--password-stdin | --password-file F | --password P] [--actions all|a,b,c] | user list | user del NAME
 //	callctl agent add NUMBER [--pin-stdin | --pin-file F | --pin PIN] [--name N] [--queues q1,q2] | agent list | agent del NUMBER
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
+//	callctl pbxuser add ID --name N [...] | list | del ID; opstatus add ID --status S --label L | list | del ID
 //	callctl nats status [--json]
 //	callctl version
 //
@@ -54,6 +55,8 @@ commands:
             also works, visible in the process list)
   agent list | agent del NUMBER
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
+  pbxuser add|list|del, opstatus add|list|del, phonebook field add|list|del   PBX users, operator statuses,
+            phonebook custom fields (VIPeX; callctl pbxuser for details)
   nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
   version   print the version
 
@@ -72,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cmd, args := args[0], args[1:]
 	if cmd == "webhook" {
 		return webhookCommand(args, stdout, stderr)
+	}
+	if cmd == "pbxuser" || cmd == "opstatus" || cmd == "phonebook" {
+		return pbxusersCommand(cmd, args, stdout, stderr)
 	}
 	if cmd == "nats" {
 		return natsCommand(args, stdout, stderr)
