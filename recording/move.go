@@ -116,7 +116,14 @@ func mkdirBelow(root, dir string) error {
 	if rel == "." {
 		return nil
 	}
-	return r.MkdirAll(rel, 0o755)
+	if err := r.MkdirAll(rel, 0o755); err != nil {
+		// Another move may have made it meanwhile.
+		if fi, serr := r.Stat(rel); serr == nil && fi.IsDir() {
+			return nil
+		}
+		return err
+	}
+	return nil
 }
 
 // tempPattern names the temporary file of a copy across filesystems. It is
