@@ -11,6 +11,8 @@ need=()
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v curl >/dev/null || need+=(curl)
+# Peers of the tests: PHP's own unserialize() for the VIPeX php format.
+command -v php >/dev/null || need+=(php-cli)
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"
 	$SUDO apt-get update -q >/dev/null
