@@ -31,6 +31,11 @@ const (
 	BucketWebhookLog     = "webhook_log"
 	// Keys callctl generated for itself (GetSecret).
 	BucketSecrets = "secrets"
+	// Extension event subscriptions by id (extevents).
+	BucketExtEvents = "ext_events"
+	// OAuth2 applications by client id, and access tokens by their hash (api/oauth).
+	BucketOAuthApps   = "oauth_apps"
+	BucketOAuthTokens = "oauth_tokens"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -49,6 +54,9 @@ var Migrations = []Migration{
 	{2, "API users' permissions: VoIPSUN action names to core action names", usersToCoreActions},
 	{3, "webhook clients, delivery log, secrets", func(tx *Tx) error {
 		return tx.createBuckets(BucketWebhookClients, BucketWebhookLog, BucketSecrets)
+	}},
+	{4, "extension event subscriptions, OAuth2 applications and tokens", func(tx *Tx) error {
+		return tx.createBuckets(BucketExtEvents, BucketOAuthApps, BucketOAuthTokens)
 	}},
 }
 
