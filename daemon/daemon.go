@@ -21,12 +21,16 @@ import (
 	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api"
+	"github.com/callctl/callctl/api/oauth"
+	"github.com/callctl/callctl/api/rest"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/api/voipsun"
 	"github.com/callctl/callctl/ari"
 	"github.com/callctl/callctl/callflow"
+	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/extevents"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
 	"github.com/callctl/callctl/store"
@@ -47,6 +51,7 @@ type Daemon struct {
 	cdr      *cdrfeed.Feed
 	core     *callflow.Core
 	webhook  *webhook.Outbox
+	events   *extevents.Service
 	admin    *admin.Registry
 	listener net.Listener
 	mux      *http.ServeMux
@@ -87,7 +92,12 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: d.webhook}); err != nil {
+	if d.events, err = extevents.New(db, extevents.ExtensionsOf(d.pbx.Config()), d.webhook, cfg.Webhook.AllowLinkLocal); err != nil {
+		db.Close()
+		return nil, err
+	}
+	outbox := outboxes{d.webhook, d.events}
+	if d.cdr, err = cdrfeed.New(cfg.CDR, d.ami, db, d.pbx, log, d.registry, cdrfeed.Options{Outbox: outbox}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -99,9 +109,13 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	for _, c := range webhook.AdminCommands(cfg.Webhook, whOpts, d.webhook) {
 		d.admin.Add(c)
 	}
+	tokens := oauth.NewTokens(db, cfg.API.TokenTTL)
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
+		Tokens: tokens, TokenUnauthorized: oauth.ErrUnauthorized,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
 	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
+	apiServer.Mount(rest.Path, rest.New(d.events))
+	apiServer.MountHandler(oauth.Path, "oauth", &oauth.Handler{Tokens: tokens, Log: log})
 	d.mux.Handle("/", apiServer)
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -129,12 +143,38 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, cdrstore.AdminCommands()...)
 	cmds = append(cmds, users.AdminCommands()...)
 	cmds = append(cmds, agents.AdminCommands()...)
+	cmds = append(cmds, oauth.AdminCommands()...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)
 		}
 	}
 	return admin.NewRegistry(cmds...)
+}
+
+// outboxes are the CDR engine's outboxes, in order: a change is wanted
+// when one wants it, and each enqueues what it wants in the same
+// transaction.
+type outboxes []cdrfeed.Outbox
+
+func (o outboxes) Wants(c *cdr.Change) bool {
+	for _, b := range o {
+		if b.Wants(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func (o outboxes) Enqueue(tx *store.Tx, c *cdr.Change) error {
+	for _, b := range o {
+		if b.Wants(c) {
+			if err := b.Enqueue(tx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // webhookOptions are the outbox's options from the configuration.

@@ -6,6 +6,7 @@
 //	callctl cdr show ID [--json]
 //	callctl user add NAME --password P [--actions all|a,b,c] | user list | user del NAME
 //	callctl agent add NUMBER --pin PIN [--name N] [--queues q1,q2] | agent list | agent del NUMBER
+//	callctl app add NAME [--json] | app list | app del NAME
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl version
 //
@@ -47,6 +48,8 @@ commands:
   user list | user del NAME
   agent add NUMBER --pin PIN [--name N] [--queues q1,q2]   a call-center agent
   agent list | agent del NUMBER
+  app add NAME [--json]   a REST API application: prints its client_id and client_secret (once)
+  app list | app del NAME
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   version   print the version
 
@@ -66,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "webhook" {
 		return webhookCommand(args, stdout, stderr)
 	}
-	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "cdr" || cmd == "user" || cmd == "agent" || cmd == "app") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("callctl "+cmd, flag.ContinueOnError)
@@ -146,6 +149,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		loc, _ := cfg.Location()
 		return cdrCommand(cmd, positional, cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
+	case "app add", "app list", "app del":
+		cfg, err := daemon.LoadConfig(*configPath, environ)
+		if err != nil {
+			fmt.Fprintln(stderr, "callctl:", err)
+			return 2
+		}
+		return appCommand(cmd, positional, *jsonOut, cfg, stdout, stderr)
 	case "user add", "user list", "user del", "agent add", "agent list", "agent del":
 		cfg, err := daemon.LoadConfig(*configPath, environ)
 		if err != nil {
