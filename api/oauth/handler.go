@@ -130,4 +130,3 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, tokenReply{AccessToken: issued.AccessToken, TokenType: "Bearer",
 		ExpiresIn: int64(issued.ExpiresIn.Seconds())})
 }
-
