@@ -209,7 +209,7 @@ func (s *Service) check(ext int, spec Spec) error {
 	if !s.KnownExtension(ext) {
 		return ErrUnknownExtension
 	}
-	return validate(spec, s.allowLinkLocal)
+	return Validate(spec, s.allowLinkLocal)
 }
 
 // targetOf is where a subscription's events go: its own lane of the

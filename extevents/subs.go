@@ -56,8 +56,8 @@ type InvalidError struct {
 
 func (e *InvalidError) Error() string { return "extevents: " + e.Field + ": " + e.Detail }
 
-// validate checks s as a subscription's spec.
-func validate(s Spec, allowLinkLocal bool) error {
+// Validate checks s as a subscription's spec (an *InvalidError if not).
+func Validate(s Spec, allowLinkLocal bool) error {
 	switch {
 	case s.URL == "":
 		return &InvalidError{"url", "missing"}
