@@ -5,11 +5,11 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
