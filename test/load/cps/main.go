@@ -50,6 +50,7 @@ func main() {
 	withCallctl := flag.Bool("callctl", true, "run callctl beside Asterisk")
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
+	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
@@ -98,6 +99,13 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		defer d.stop()
+	}
+	var rcv *deliveryReceiver
+	if measureDelivery && d != nil {
+		if rcv, err = startDeliveryReceiver(d); err != nil {
+			return err
+		}
+		defer rcv.Close()
 	}
 	uas, err := startUAS(work, talk, calls, rate)
 	if err != nil {
@@ -228,6 +236,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 	}
 	report(res, calls, rate, talk, elapsed, withCallctl)
+	if rcv != nil {
+		if err := rcv.report(d.dataDir, started.Add(-time.Second)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -292,6 +305,7 @@ func slope(samples []sample) float64 {
 
 // daemonProc is callctl running as its own process.
 type daemonProc struct {
+	cfg     daemon.Config
 	cmd     *exec.Cmd
 	url     string
 	dataDir string
@@ -317,6 +331,7 @@ func startDaemon(work string) (*daemonProc, error) {
 	cfg.Recording.HostPrefix = testbed.Root()
 	cfg.Debug.Pprof = heapOut != ""
 	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
+	d.cfg = cfg
 	y, err := yaml.Marshal(cfg)
 	if err != nil {
 		return nil, err
