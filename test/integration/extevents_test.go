@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/callctl/callctl/api/oauth"
+	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
 	"github.com/callctl/callctl/webhook"
@@ -215,5 +217,61 @@ func TestInboundNotifyAndExtensionEventsLive(t *testing.T) {
 		if g.path == "/other" {
 			t.Errorf("1002's subscription got %v", g.values)
 		}
+	}
+}
+
+// An inbound call for line 1099 that its incoming-call rule forwards out of
+// the PBX (the test bed's dialplan: extensions_extevents.conf): 1099's
+// subscriptions get dial-out, answer and hangup with Transfered yes,
+// CallFlow OUT and the number it went to.
+func TestForwardedCallEventsLive(t *testing.T) {
+	rcv := newReceiver(t)
+	const ext1099 = 100
+	d := testbed.StartDaemon(t, func(c *daemonConfig) {
+		c.PBX.Extensions = append(c.PBX.Extensions, pbx.Extension{ID: ext1099, Number: "1099", PublicNumber: "36123451099"})
+	})
+	tok := restToken(t, d)
+	for _, typ := range []string{"dial-out", "answer", "hangup"} {
+		subscribe(t, d, tok, ext1099, rcv.URL+"/fwd", "POST", typ)
+	}
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	env.Reset()
+	if err := env.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	carrier := env.Phone("carrier")
+	carrier.SetAnswer(phone.AnswerAfter(time.Second))
+	since := time.Now()
+	c, err := carrier.Dial(ctx, "36123451099", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	c.Hangup(ctx)
+	if err := env.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := recordsSince(t, d, since, 1)[0]
+	evs := rcv.wait(t, "/fwd", 3)
+	for i, want := range []struct{ typ, status string }{{"dial-out", "CALLING"}, {"answer", "ANSWER"}, {"hangup", "ANSWER"}} {
+		v := evs[i].values
+		for k, w := range map[string]string{"EventType": want.typ, "CallID": strconv.FormatUint(r.ID, 10),
+			"CallerIDNum": scenario.Caller, "CalledDID": "36123451099", "CalledNumber": "3630111333",
+			"CallFlow": "OUT", "CallStatus": want.status, "Transfered": "yes"} {
+			if v.Get(k) != w {
+				t.Errorf("%s: %s = %q, want %q (%v)", want.typ, k, v.Get(k), w, v)
+			}
+		}
+	}
+	if v := evs[2].values; v.Get("Bridged") != "yes" || v.Get("Duration") == "" {
+		t.Errorf("hangup: %v", v)
 	}
 }

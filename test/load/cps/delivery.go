@@ -153,6 +153,8 @@ func quantiles(ds []time.Duration) string {
 		return "-"
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	q := func(p float64) time.Duration { return ds[int(math.Ceil(p*float64(len(ds))))-1].Round(100 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return ds[int(math.Ceil(p*float64(len(ds))))-1].Round(100 * time.Microsecond)
+	}
 	return fmt.Sprintf("p50 %v, p99 %v, max %v", q(.5), q(.99), ds[len(ds)-1].Round(100*time.Microsecond))
 }
