@@ -35,6 +35,18 @@ func (r *recorder) EnqueueEvent(_ *store.Tx, t webhook.Target, ev webhook.FormEv
 	return nil
 }
 
+func (r *recorder) DropTarget(_ *store.Tx, name string) (int, error) {
+	n := 0
+	for i := 0; i < len(r.got); i++ {
+		if r.got[i].target.Name == name {
+			r.got = append(r.got[:i], r.got[i+1:]...)
+			i--
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (r *recorder) RecordingRef(callID, legID uint64, _ time.Time) string {
 	return fmt.Sprintf("ref-%d-%d", callID, legID)
 }

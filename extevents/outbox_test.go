@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/store"
 	"github.com/callctl/callctl/store/storetest"
 	"github.com/callctl/callctl/webhook"
 )
@@ -89,4 +90,58 @@ func TestEventsThroughTheOutbox(t *testing.T) {
 	if h := byType[Hangup].form; h.Get("CallStatus") != "ANSWER" || h.Get("Bridged") != "yes" || h.Get("Duration") == "" {
 		t.Errorf("hangup fields: %v", h)
 	}
+}
+
+// Deleting a subscription drops its events still waiting for a receiver
+// that fails; nothing more is sent to it.
+func TestDeleteDropsWaitingEvents(t *testing.T) {
+	var mu sync.Mutex
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		w.WriteHeader(503)
+	}))
+	defer srv.Close()
+	db := storetest.New(t)
+	out, err := webhook.New(db, webhook.DefaultConfig(), webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- out.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	s, err := New(db, ExtensionsOf(pbx.DefaultConfig()), out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.Add(2, Spec{URL: srv.URL, Method: "POST", EventType: Hangup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueueAll(t, s, fixtureChanges(t, "inbound-answered"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		h := hits
+		mu.Unlock()
+		if h > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the receiver was never called")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Delete(2, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx *store.Tx) error {
+		if n, _ := tx.Count(store.BucketOutbox); n != 0 {
+			t.Errorf("%d deliveries left in the outbox", n)
+		}
+		return nil
+	})
 }

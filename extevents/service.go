@@ -14,6 +14,8 @@ import (
 type Outbox interface {
 	EnqueueEvent(tx *store.Tx, t webhook.Target, ev webhook.FormEvent) error
 	RecordingRef(callID, legID uint64, now time.Time) string
+	// DropTarget removes a deleted subscription's undelivered events.
+	DropTarget(tx *store.Tx, name string) (int, error)
 }
 
 // Extensions maps extension ids to numbers and back (pbx.extensions).
@@ -166,7 +168,8 @@ func (s *Service) List(ext int) ([]Subscription, error) {
 	return subs, err
 }
 
-// Delete removes subscription id of extension ext.
+// Delete removes subscription id of extension ext, and the events still
+// waiting to be sent to it.
 func (s *Service) Delete(ext int, id uint64) error {
 	if !s.KnownExtension(ext) {
 		return ErrUnknownExtension
@@ -175,11 +178,24 @@ func (s *Service) Delete(ext int, id uint64) error {
 		if _, err := get(tx, ext, id); err != nil {
 			return err
 		}
-		if err := tx.Delete(store.BucketExtEvents, store.IDKey(id)); err != nil {
+		if err := s.drop(tx, id); err != nil {
 			return err
 		}
 		return s.reindex(tx, true)
 	})
+}
+
+// drop deletes subscription id and its undelivered events.
+func (s *Service) drop(tx *store.Tx, id uint64) error {
+	if err := tx.Delete(store.BucketExtEvents, store.IDKey(id)); err != nil {
+		return err
+	}
+	if s.out == nil {
+		return nil
+	}
+	sub := Subscription{ID: id}
+	_, err := s.out.DropTarget(tx, targetOf(&sub).Name)
+	return err
 }
 
 // DeleteAll removes every subscription of extension ext and returns how
@@ -195,7 +211,7 @@ func (s *Service) DeleteAll(ext int) (int, error) {
 			return err
 		}
 		for _, sub := range subs {
-			if err := tx.Delete(store.BucketExtEvents, store.IDKey(sub.ID)); err != nil {
+			if err := s.drop(tx, sub.ID); err != nil {
 				return err
 			}
 		}
