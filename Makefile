@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test unit integration testbed-up testbed-down fuzz bench load vet build
+.PHONY: run test unit integration testbed-up testbed-down fuzz bench load load-cps vet build
 
 ## run: bring up the test-bed Asterisk and run the daemon with the built-in defaults
 ## (Asterisk runs in the test bed's root: its recording paths live under it)
@@ -53,3 +53,9 @@ bench:
 ## load: listcalls latency with 100 calls up at 500 req/s, click-to-call throughput (reports, no assertions)
 load: testbed-up
 	flock -o $(TESTBED_LOCK) $(GO) test -count=1 -tags load -v -timeout 15m ./test/load/
+
+## load-cps: what callctl costs the PBX: calls placed with sipp at a fixed rate
+## (CPS_ARGS, default 1,000 calls at 50/s, 10 s talk; e.g. CPS_ARGS="-calls 2000 -rate 100")
+CPS_ARGS ?= -calls 1000 -rate 50 -talk 10s
+load-cps: testbed-up
+	flock -o $(TESTBED_LOCK) $(GO) run ./test/load/cps $(CPS_ARGS)

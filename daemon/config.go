@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -52,6 +53,12 @@ type Config struct {
 	// the cost of waking threads for every event; the GOMAXPROCS
 	// environment variable, when set, wins.
 	MaxProcs int `yaml:"max_procs" env:"MAX_PROCS"`
+	// GCPercent is the garbage collector's target (GOGC): the heap may grow
+	// to (100+GCPercent)% of what is live before a collection. 50 keeps the
+	// memory per call in progress about a third lower than Go's 100, for a
+	// few percent more CPU; 0 means Go's default. The GOGC environment
+	// variable, when set, wins.
+	GCPercent int `yaml:"gc_percent" env:"GC_PERCENT"`
 	// Debug serves Go's profiles, for measuring callctl.
 	Debug DebugConfig `yaml:"debug" envPrefix:"DEBUG_"`
 	// NodeID names this PBX host on every call_end body (and event), for
@@ -129,6 +136,7 @@ func DefaultConfig() Config {
 		Calls:     callflow.DefaultConfig(),
 		API:       APIConfig{AuthCacheTTL: time.Minute, TokenTTL: time.Hour},
 		MaxProcs:  1,
+		GCPercent: 50,
 		NodeID:    hostname(),
 		Webhook:   webhook.DefaultConfig(),
 	}
@@ -222,6 +230,9 @@ func (c Config) Validate() error {
 	if c.MaxProcs < 0 {
 		return errors.New("config: max_procs must be 0 (every CPU) or more")
 	}
+	if c.GCPercent != 0 && (c.GCPercent < 10 || c.GCPercent > 1000) {
+		return errors.New("config: gc_percent must be 0 (Go's default) or 10 to 1000")
+	}
 	if c.NodeID == "" || len(c.NodeID) > 255 || strings.ContainsFunc(c.NodeID, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return fmt.Errorf("config: node_id %q: want 1-255 printable characters", c.NodeID)
 	}
@@ -231,13 +242,15 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// ApplyMaxProcs sets GOMAXPROCS for the daemon process from MaxProcs,
-// unless the GOMAXPROCS environment variable is set.
-func (c Config) ApplyMaxProcs(environ map[string]string) {
-	if _, set := environ["GOMAXPROCS"]; set || c.MaxProcs == 0 {
-		return
+// ApplyRuntime sets GOMAXPROCS and GOGC for the daemon process from
+// MaxProcs and GCPercent, each unless its environment variable is set.
+func (c Config) ApplyRuntime(environ map[string]string) {
+	if _, set := environ["GOMAXPROCS"]; !set && c.MaxProcs != 0 {
+		runtime.GOMAXPROCS(c.MaxProcs)
 	}
-	runtime.GOMAXPROCS(c.MaxProcs)
+	if _, set := environ["GOGC"]; !set && c.GCPercent != 0 {
+		debug.SetGCPercent(c.GCPercent)
+	}
 }
 
 // Location returns the configured time zone.

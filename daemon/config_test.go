@@ -55,6 +55,8 @@ func TestUnknownKeysAndBadValuesAreRefused(t *testing.T) {
 		"bad level":   "log:\n  level: loud\n",
 		"bad zone":    "timezone: Mars/Olympus\n",
 		"bad app":     "ari:\n  app: 'a/b'\n",
+		"bad gc":      "gc_percent: 5\n",
+		"bad procs":   "max_procs: -1\n",
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
 		os.WriteFile(path, []byte(body), 0o600)

@@ -66,7 +66,7 @@ func (f *fakeAMI) resyncs() int {
 	return f.lists
 }
 
-// write sends text to every logged-in session.
+// write sends text to every logged-in session that takes events.
 func (f *fakeAMI) write(text string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -112,6 +112,14 @@ func (f *fakeAMI) session(c net.Conn) {
 		}
 		if m["Action"] == "Login" {
 			f.cs = append(f.cs, c)
+		}
+		if m["Action"] == "Events" && m["EventMask"] == "off" { // the actions' session: no events, as Asterisk does
+			for i, other := range f.cs {
+				if other == c {
+					f.cs = append(f.cs[:i], f.cs[i+1:]...)
+					break
+				}
+			}
 		}
 		f.mu.Unlock()
 	}

@@ -109,7 +109,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "callctl:", err)
 			return 2
 		}
-		cfg.ApplyMaxProcs(environ)
+		cfg.ApplyRuntime(environ)
 		log := daemon.NewLogger(cfg.Log, os.Stderr)
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()

@@ -52,6 +52,9 @@ func main() {
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
 	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
+	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
+	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
+	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
 		fmt.Fprintln(os.Stderr, "cps:", err)
@@ -60,7 +63,7 @@ func main() {
 }
 
 // perfOut, when set, is where perf records callctl's profile.
-var perfOut, heapOut string
+var perfOut, heapOut, recordOut, binPath, amiUser string
 
 type result struct {
 	ok, failed, retrans     int
@@ -106,6 +109,13 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		defer rcv.Close()
+	}
+	if recordOut != "" {
+		rec, err := startRecorder(recordOut)
+		if err != nil {
+			return err
+		}
+		defer rec.stop()
 	}
 	uas, err := startUAS(work, talk, calls, rate)
 	if err != nil {
@@ -313,26 +323,40 @@ type daemonProc struct {
 }
 
 func startDaemon(work string) (*daemonProc, error) {
-	bin := filepath.Join(work, "callctl")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/callctl")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("building callctl: %w", err)
+	bin := binPath
+	if bin == "" {
+		bin = filepath.Join(work, "callctl")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/callctl")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("building callctl: %w", err)
+		}
 	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	d := &daemonProc{url: "http://127.0.0.1:" + port, dataDir: filepath.Join(work, "data"), done: make(chan struct{})}
-	// The test bed's defaults, and the load test's line 1010.
+	// The test bed's defaults, and the load test's line 1010. Only the keys
+	// set here are written, so an older binary (-bin) reads the file too.
 	cfg := daemon.DefaultConfig()
-	cfg.DataDir, cfg.HTTP.Listen = d.dataDir, "127.0.0.1:"+port
-	cfg.Log.Level, cfg.Log.Format = "warn", "json"
-	cfg.Recording.HostPrefix = testbed.Root()
-	cfg.Debug.Pprof = heapOut != ""
 	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
-	d.cfg = cfg
-	y, err := yaml.Marshal(cfg)
+	cfg.DataDir = d.dataDir
+	d.cfg = cfg // for the admin socket (-callend)
+	file := map[string]any{
+		"data_dir":  d.dataDir,
+		"http":      map[string]any{"listen": "127.0.0.1:" + port},
+		"log":       map[string]any{"level": "warn", "format": "json"},
+		"recording": map[string]any{"host_prefix": testbed.Root()},
+		"pbx":       cfg.PBX,
+	}
+	if amiUser != "" {
+		file["ami"] = map[string]any{"username": amiUser}
+	}
+	if heapOut != "" {
+		file["debug"] = map[string]any{"pprof": true}
+	}
+	y, err := yaml.Marshal(file)
 	if err != nil {
 		return nil, err
 	}
