@@ -21,6 +21,13 @@ type Authenticator interface {
 	Check(ctx context.Context, c users.Credentials, action string) error
 }
 
+// TokenChecker checks an OAuth access token and its permission for a core
+// action (*oauth.Tokens). Its refusal is Options.TokenUnauthorized; other
+// errors are failures of callctl.
+type TokenChecker interface {
+	Check(ctx context.Context, token, action string) error
+}
+
 // Dialect is one wire format of the API, mounted on a Server.
 type Dialect interface {
 	// Name labels the dialect's metrics and logs ("voipsun").
@@ -42,6 +49,10 @@ type Call struct {
 	// Core is the core action the user must be permitted.
 	Core        callflow.Action
 	Credentials users.Credentials
+	// Bearer: the request is authorized by the OAuth access token Token
+	// (Options.Tokens) instead of a user's Credentials.
+	Bearer bool
+	Token  string
 	// Run calls the core. Its result goes to Encode.
 	Run func(ctx context.Context) (any, error)
 	// State is the dialect's own, for Encode (the decoded parameters).
@@ -51,6 +62,11 @@ type Call struct {
 // Options configure a Server.
 type Options struct {
 	Auth Authenticator
+	// Tokens checks Bearer calls' access tokens (nil: they are refused).
+	Tokens TokenChecker
+	// TokenUnauthorized is the error Tokens answers for a token it
+	// refuses (errors.Is); other errors are failures of callctl.
+	TokenUnauthorized error
 	// MaxBodyBytes bounds every request body (0: 1 MiB).
 	MaxBodyBytes int64
 	Log          zerolog.Logger
@@ -92,6 +108,45 @@ func (s *Server) Mount(pattern string, d Dialect) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, d) }))
 }
 
+// MountHandler serves h at pattern with the server's body limit and
+// request metrics (dialect name, action "request", result by HTTP status):
+// for endpoints that are no dialect's calls, as the OAuth token endpoint.
+func (s *Server) MountHandler(pattern, name string, h http.Handler) {
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		s.metrics.observe(name, "request", resultOfStatus(sw.status), time.Since(start))
+	}))
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// resultOfStatus is the Result label of a handler's HTTP status.
+func resultOfStatus(code int) string {
+	switch {
+	case code < 300:
+		return "ok"
+	case code == http.StatusUnauthorized, code == http.StatusForbidden:
+		return "unauthorized"
+	case code == http.StatusTooManyRequests:
+		return "throttled"
+	case code >= 500:
+		return "unavailable"
+	}
+	return "bad_request"
+}
+
 // ServeHTTP routes a request to its dialect.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
@@ -123,7 +178,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, d Dialect) {
 
 // authorize checks the user's permission for the call's core action.
 func (s *Server) authorize(ctx context.Context, c *Call) error {
-	err := s.opts.Auth.Check(ctx, c.Credentials, string(c.Core))
+	var err error
+	if c.Bearer {
+		if s.opts.Tokens == nil || c.Token == "" {
+			return ErrUnauthorized
+		}
+		err = s.opts.Tokens.Check(ctx, c.Token, string(c.Core))
+		if err != nil && s.opts.TokenUnauthorized != nil && errors.Is(err, s.opts.TokenUnauthorized) {
+			return ErrUnauthorized
+		}
+	} else {
+		err = s.opts.Auth.Check(ctx, c.Credentials, string(c.Core))
+	}
 	switch {
 	case err == nil:
 		return nil

@@ -192,3 +192,55 @@ func (d client) Decode(r *http.Request) (*Call, error) {
 func (client) Encode(w http.ResponseWriter, status int, _ *Call, _ any, _ error) {
 	w.WriteHeader(status)
 }
+
+// bearerEcho is echo whose calls carry the token of ?token= instead of a user.
+type bearerEcho struct{ echo }
+
+func (d bearerEcho) Decode(r *http.Request) (*Call, error) {
+	c, err := d.echo.Decode(r)
+	if c != nil {
+		c.Bearer, c.Token = true, r.URL.Query().Get("token")
+	}
+	return c, err
+}
+
+var errBadToken = errors.New("bad token")
+
+type tokenCheck struct{}
+
+func (tokenCheck) Check(_ context.Context, tok, action string) error {
+	switch tok {
+	case "good":
+		return nil
+	case "broken":
+		return errors.New("store failed")
+	}
+	return errBadToken
+}
+
+// Bearer calls are checked by the token checker, never by the user
+// authenticator: a good token runs, a refused one and a checker failure are
+// unauthorized, and without a checker every Bearer call is.
+func TestBearerCalls(t *testing.T) {
+	s := New(Options{Auth: allow{}, Tokens: tokenCheck{}, TokenUnauthorized: errBadToken, Log: zerolog.Nop()})
+	s.Mount("/b", bearerEcho{echo{"b"}})
+	none := New(Options{Auth: allow{}, Log: zerolog.Nop()})
+	none.Mount("/b", bearerEcho{echo{"b"}})
+	for _, c := range []struct {
+		srv    *Server
+		query  string
+		status int
+	}{
+		{s, "action=x&token=good", 200},
+		{s, "action=x&token=nope", 401},
+		{s, "action=x&token=broken", 401},
+		{s, "action=x", 401},
+		{none, "action=x&token=good", 401},
+	} {
+		w := httptest.NewRecorder()
+		c.srv.ServeHTTP(w, httptest.NewRequest("GET", "/b?"+c.query, nil))
+		if w.Code != c.status {
+			t.Errorf("%s: %d %s, want %d", c.query, w.Code, w.Body, c.status)
+		}
+	}
+}

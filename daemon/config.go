@@ -95,6 +95,8 @@ type APIConfig struct {
 	// AuthCacheTTL is how long verified credentials are trusted without
 	// checking the password hash again (bcrypt costs ~60 ms).
 	AuthCacheTTL time.Duration `yaml:"auth_cache_ttl" env:"AUTH_CACHE_TTL"`
+	// TokenTTL is how long an OAuth access token of the REST API lasts.
+	TokenTTL time.Duration `yaml:"token_ttl" env:"TOKEN_TTL"`
 }
 
 // LogConfig selects the log level and format.
@@ -159,7 +161,7 @@ func DefaultConfig() Config {
 		CDR:       cdrfeed.DefaultConfig(),
 		Recording: recording.Config{Roots: []string{"/var/spool/asterisk/monitor", "/var/spool/asterisk/recording"}},
 		Calls:     callflow.DefaultConfig(),
-		API:       APIConfig{AuthCacheTTL: time.Minute},
+		API:       APIConfig{AuthCacheTTL: time.Minute, TokenTTL: time.Hour},
 		MaxProcs:  1,
 		NodeID:    hostname(),
 		Webhook:   webhook.DefaultConfig(),

@@ -20,6 +20,8 @@ import (
 	"github.com/callctl/callctl/agents"
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api"
+	"github.com/callctl/callctl/api/oauth"
+	"github.com/callctl/callctl/api/rest"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/api/vipex"
 	"github.com/callctl/callctl/api/voipsun"
@@ -27,6 +29,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
+	"github.com/callctl/callctl/extevents"
 	"github.com/callctl/callctl/internal/connlimit"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
@@ -52,6 +55,7 @@ type Daemon struct {
 	core     *callflow.Core
 	webhook  *webhook.Outbox
 	nats     *natsink.Sink // nil: nats.url is not set
+	events   *extevents.Service
 	admin    *admin.Registry
 	listener *connlimit.Listener
 	mux      *http.ServeMux
@@ -92,7 +96,11 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	outboxes := []cdrfeed.Outbox{d.webhook}
+	if d.events, err = extevents.New(db, extevents.ExtensionsOf(d.pbx.Config()), d.webhook, cfg.Webhook.AllowLinkLocal); err != nil {
+		db.Close()
+		return nil, err
+	}
+	outboxes := []cdrfeed.Outbox{d.webhook, d.events}
 	if cfg.NATS.Enabled() {
 		if d.nats, err = natsink.New(db, cfg.NATS, natsink.Options{NodeID: cfg.NodeID, Location: whOpts.Location,
 			Log: log, Registerer: d.registry}); err != nil {
@@ -116,7 +124,9 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	for _, c := range natsink.AdminCommands(cfg.NATS, d.nats) {
 		d.admin.Add(c)
 	}
+	tokens := oauth.NewTokens(db, cfg.API.TokenTTL)
 	apiServer := api.New(api.Options{Auth: users.NewAuthenticator(db, cfg.API.AuthCacheTTL),
+		Tokens: tokens, TokenUnauthorized: oauth.ErrUnauthorized,
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, Log: log, Metrics: api.NewMetrics(d.registry)})
 	apiServer.Mount(voipsun.Path, voipsun.New(api.ServicesOf(d.core)))
 	loc, err := cfg.Location()
@@ -127,6 +137,8 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	vx := vipex.New(api.ServicesOf(d.core), vipex.Options{SubscriptionID: cfg.VIPeX.SubscriptionID, Location: loc, References: d.webhook.References()})
 	apiServer.Mount(vipex.PathRoot, vx)
 	apiServer.Mount(vipex.PathAPI, vx)
+	apiServer.Mount(rest.Path, rest.New(d.events))
+	apiServer.MountHandler(oauth.Path, "oauth", &oauth.Handler{Tokens: tokens, Log: log})
 	d.mux.Handle("/", apiServer)
 
 	d.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -158,6 +170,7 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, pbxusers.AdminCommands()...)
 	cmds = append(cmds, phonebook.AdminCommands()...)
 	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
+	cmds = append(cmds, oauth.AdminCommands()...)
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)

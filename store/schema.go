@@ -46,6 +46,11 @@ const (
 	// The phonebook by number, and its custom fields (phonebook).
 	BucketPhonebook       = "phonebook"
 	BucketPhonebookFields = "phonebook_fields"
+	// Extension event subscriptions by id (extevents).
+	BucketExtEvents = "ext_events"
+	// OAuth2 applications by client id, and access tokens by their hash (api/oauth).
+	BucketOAuthApps   = "oauth_apps"
+	BucketOAuthTokens = "oauth_tokens"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -74,6 +79,9 @@ var Migrations = []Migration{
 	{6, "PBX users, operator statuses and their log, call forwards, phonebook", func(tx *Tx) error {
 		return tx.createBuckets(BucketPBXUsers, BucketOperatorStatus, BucketOperatorHistory, BucketForwards,
 			BucketPhonebook, BucketPhonebookFields)
+	}},
+	{7, "extension event subscriptions, OAuth2 applications and tokens", func(tx *Tx) error {
+		return tx.createBuckets(BucketExtEvents, BucketOAuthApps, BucketOAuthTokens)
 	}},
 }
 

@@ -120,4 +120,31 @@ func (o *Outbox) Delete(name string) (int, error) {
 	return dropped, err
 }
 
+// DropTarget removes, inside tx, the undelivered events for the target
+// called name (an extension event subscription that was deleted) and
+// returns how many there were.
+func (o *Outbox) DropTarget(tx *store.Tx, name string) (int, error) {
+	var keys [][]byte
+	err := tx.Scan(store.BucketOutbox, nil, nil, func(k, v []byte) (bool, error) {
+		var d Delivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return false, err
+		}
+		if d.Kind == kindEvent && d.Target != nil && d.Target.Name == name {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return true, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := tx.Delete(store.BucketOutbox, k); err != nil {
+			return 0, err
+		}
+	}
+	tx.OnCommit(func() { o.sched.dropLane("event/" + name) })
+	return len(keys), nil
+}
+
 var timeNow = time.Now

@@ -299,3 +299,10 @@ func (o *Outbox) attempt(ctx context.Context, it *item) {
 	o.sched.sent(it)
 	o.results <- result{it: it, kind: it.kind, schedule: schedule, at: start, dur: dur, status: status, err: err}
 }
+
+// RecordingRef is the signed reference to a call's recording (legID 0:
+// the main one), valid for the configured reference TTL from now: what
+// receivers pass to the recording download, revealing no path.
+func (o *Outbox) RecordingRef(callID, legID uint64, now time.Time) string {
+	return o.refs.Sign(callID, legID, now.Add(o.cfg.ReferenceTTL))
+}

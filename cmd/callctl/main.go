@@ -6,6 +6,7 @@
 //	callctl cdr show ID [--json]
 //	callctl user add NAME [--password-stdin | --password-file F | --password P] [--actions all|a,b,c] | user list | user del NAME
 //	callctl agent add NUMBER [--pin-stdin | --pin-file F | --pin PIN] [--name N] [--queues q1,q2] | agent list | agent del NUMBER
+//	callctl app add NAME [--json] | app list | app del NAME
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl pbxuser add ID --name N [...] | list | del ID; opstatus add ID --status S --label L | list | del ID
 //	callctl nats status [--json]
@@ -54,6 +55,8 @@ commands:
             a call-center agent; the PIN is asked for on a terminal (--pin PIN
             also works, visible in the process list)
   agent list | agent del NUMBER
+  app add NAME [--json]   a REST API application: prints its client_id and client_secret (once)
+  app list | app del NAME
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   pbxuser add|list|del, opstatus add|list|del, phonebook field add|list|del   PBX users, operator statuses,
             phonebook custom fields (VIPeX; callctl pbxuser for details)
@@ -82,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "nats" {
 		return natsCommand(args, stdout, stderr)
 	}
-	if (cmd == "cdr" || cmd == "user" || cmd == "agent") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if (cmd == "cdr" || cmd == "user" || cmd == "agent" || cmd == "app") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("callctl "+cmd, flag.ContinueOnError)
@@ -169,6 +172,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		loc, _ := cfg.Location()
 		return cdrCommand(cmd, positional, cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
+	case "app add", "app list", "app del":
+		cfg, err := daemon.LoadConfig(*configPath, environ)
+		if err != nil {
+			fmt.Fprintln(stderr, "callctl:", err)
+			return 2
+		}
+		return appCommand(cmd, positional, *jsonOut, cfg, stdout, stderr)
 	case "user add", "user list", "user del", "agent add", "agent list", "agent del":
 		cfg, err := daemon.LoadConfig(*configPath, environ)
 		if err != nil {

@@ -58,6 +58,7 @@ func main() {
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
 	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
+	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
@@ -115,6 +116,13 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		defer d.stop()
+	}
+	var rcv *deliveryReceiver
+	if measureDelivery && d != nil {
+		if rcv, err = startDeliveryReceiver(d); err != nil {
+			return err
+		}
+		defer rcv.Close()
 	}
 	if recordOut != "" {
 		rec, err := startRecorder(recordOut)
@@ -271,6 +279,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 	}
 	report(res, calls, rate, talk, elapsed, withCallctl)
+	if rcv != nil {
+		if err := rcv.report(d.dataDir, started.Add(-time.Second)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -341,6 +354,7 @@ func slope(samples []sample) float64 {
 
 // daemonProc is callctl running as its own process.
 type daemonProc struct {
+	cfg          daemon.Config
 	cmd          *exec.Cmd
 	url          string
 	dataDir      string
@@ -368,6 +382,8 @@ func startDaemon(work string) (*daemonProc, error) {
 	// set here are written, so an older binary (-bin) reads the file too.
 	cfg := daemon.DefaultConfig()
 	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
+	cfg.DataDir = d.dataDir
+	d.cfg = cfg // for the admin socket (-callend)
 	file := map[string]any{
 		"data_dir":  d.dataDir,
 		"http":      map[string]any{"listen": "127.0.0.1:" + port},
