@@ -178,6 +178,7 @@ var errUnresolvable = errors.New("symbolic links cannot be resolved")
 // a permission error is returned as is.
 func resolveExisting(p string) (string, error) {
 	cur, rest := p, ""
+	retried := false
 	for {
 		real, err := filepath.EvalSymlinks(cur)
 		if err == nil {
@@ -193,6 +194,10 @@ func resolveExisting(p string) (string, error) {
 			return "", fmt.Errorf("%w: %v", errUnresolvable, err)
 		}
 		if _, lerr := os.Lstat(cur); lerr == nil {
+			if !retried { // made meanwhile (a concurrent move's directory): look again
+				retried = true
+				continue
+			}
 			// cur exists, yet cannot be resolved: a dangling symlink.
 			return "", fmt.Errorf("%w: %q: %v", errUnresolvable, cur, err)
 		}
