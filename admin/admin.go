@@ -36,6 +36,18 @@ func (e *Error) Error() string { return e.Message }
 // Errorf returns an *Error.
 func Errorf(format string, a ...any) error { return &Error{Message: fmt.Sprintf(format, a...)} }
 
+// InputError returns err as an *Error, its package's prefix ("users: ")
+// trimmed, when it is one of the package's input errors; other errors
+// stay internal.
+func InputError(err error, prefix string, input ...error) error {
+	for _, in := range input {
+		if errors.Is(err, in) {
+			return Errorf("%s", strings.TrimPrefix(err.Error(), prefix))
+		}
+	}
+	return err
+}
+
 // Registry holds the commands by name.
 type Registry struct{ cmds map[string]Command }
 

@@ -3,8 +3,6 @@ package agents
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strings"
 
 	"github.com/callctl/callctl/admin"
 	"github.com/callctl/callctl/store"
@@ -72,8 +70,5 @@ func AdminCommands() []admin.Command {
 
 // adminError turns this package's input errors into messages for the user.
 func adminError(err error) error {
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
-		return admin.Errorf("%s", strings.TrimPrefix(err.Error(), "agents: "))
-	}
-	return err
+	return admin.InputError(err, "agents: ", ErrInvalid, ErrExists, ErrNotFound)
 }

@@ -3,8 +3,6 @@ package pbxusers
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strings"
 
 	"github.com/callctl/callctl/admin"
 	"github.com/callctl/callctl/store"
@@ -78,8 +76,5 @@ func AdminCommands() []admin.Command {
 
 // adminError turns input errors into messages for the user.
 func adminError(err error) error {
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
-		return admin.Errorf("%s", strings.TrimPrefix(err.Error(), "pbxusers: "))
-	}
-	return err
+	return admin.InputError(err, "pbxusers: ", ErrInvalid, ErrExists, ErrNotFound)
 }

@@ -3,8 +3,6 @@ package phonebook
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strings"
 
 	"github.com/callctl/callctl/admin"
 	"github.com/callctl/callctl/store"
@@ -49,8 +47,5 @@ func AdminCommands() []admin.Command {
 }
 
 func adminError(err error) error {
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
-		return admin.Errorf("%s", strings.TrimPrefix(err.Error(), "phonebook: "))
-	}
-	return err
+	return admin.InputError(err, "phonebook: ", ErrInvalid, ErrExists, ErrNotFound)
 }

@@ -3,8 +3,6 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/callctl/callctl/admin"
@@ -47,8 +45,5 @@ func AdminCommands() []admin.Command {
 
 // adminError turns this package's input errors into messages for the user.
 func adminError(err error) error {
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
-		return admin.Errorf("%s", strings.TrimPrefix(err.Error(), "oauth: "))
-	}
-	return err
+	return admin.InputError(err, "oauth: ", ErrInvalid, ErrExists, ErrNotFound)
 }

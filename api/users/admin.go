@@ -3,8 +3,6 @@ package users
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/callctl/callctl/admin"
@@ -68,8 +66,5 @@ func AdminCommands() []admin.Command {
 
 // adminError turns this package's input errors into messages for the user.
 func adminError(err error) error {
-	if errors.Is(err, ErrInvalid) || errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) {
-		return admin.Errorf("%s", strings.TrimPrefix(err.Error(), "users: "))
-	}
-	return err
+	return admin.InputError(err, "users: ", ErrInvalid, ErrExists, ErrNotFound)
 }
