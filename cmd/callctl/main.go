@@ -109,16 +109,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	name := fs.String("name", "", "agent add: the agent's name (default Agent_NUMBER)")
 	queues := fs.String("queues", "", "agent add: the agent's queues, a comma list")
 	// Flags may follow positional arguments: callctl user add alice --password x
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, ok := parseInterleaved(fs, args)
+	if !ok {
+		return 2
 	}
 	environ := environment()
 
@@ -229,3 +222,20 @@ func adminExec(ctx context.Context, cfg daemon.Config, name string, in, out any)
 }
 
 func backgroundContext() context.Context { return context.Background() }
+
+// parseInterleaved parses fs's flags wherever they stand among the
+// positional arguments (callctl user add alice --password-stdin) and
+// returns the positional ones; false when a flag is bad (fs said why).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		if fs.NArg() == 0 {
+			return positional, true
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

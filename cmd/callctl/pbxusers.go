@@ -47,16 +47,9 @@ func pbxusersCommand(what string, args []string, stdout, stderr io.Writer) int {
 	logout := fs.Bool("logout", false, "opstatus add: the status means logged out")
 	fieldType := fs.String("type", "", "phonebook field add: menu, number_sequence or text")
 	options := fs.String("options", "", "phonebook field add: a menu's options, ID:LABEL,ID:LABEL")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, ok := parseInterleaved(fs, args)
+	if !ok {
+		return 2
 	}
 	cfg, err := daemon.LoadConfig(*configPath, environment())
 	if err != nil {

@@ -70,16 +70,9 @@ func webhookCommand(args []string, stdout, stderr io.Writer) int {
 	replace := fs.Bool("replace", false, "add: replace the client of that name")
 	failed := fs.Bool("failed", false, "log: only deliveries that failed for good; retry: every failed delivery of NAME")
 	limit := fs.Int("limit", 100, "log: at most this many deliveries")
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
+	positional, ok := parseInterleaved(fs, args)
+	if !ok {
+		return 2
 	}
 	cfg, err := daemon.LoadConfig(*configPath, environment())
 	if err != nil {
