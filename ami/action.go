@@ -343,9 +343,15 @@ func (c *Client) StartOriginate(ctx context.Context, a Action) (result func(cont
 				return wait, nil
 			default:
 			}
-			forget()
 			w.mu.Lock()
 			defer w.mu.Unlock()
+			for _, e := range w.events {
+				if e.Event() == "OriginateResponse" { // it came before the answer: queued all the same
+					c.observe("Originate", start, nil)
+					return wait, nil
+				}
+			}
+			forget()
 			err := w.err
 			if err == nil {
 				err = responseError("Originate", w.response)
