@@ -17,7 +17,9 @@
 // apart by a parameter's value. Each action is described by two component
 // schemas named after it: "params.<action>" (its parameters, as the
 // server reads them: strings) and "result.<action>" (its answer on
-// success); "error" is the dialect's error answer.
+// success); "error" is the dialect's error answer (VoIPSUN adds
+// "error.<action>", the error numbers each action answers; VIPeX's error
+// lists every reason of its table).
 //
 // Caveats: the documents are read only by tests and clients; the daemon
 // serves the bytes as they are.

@@ -2,9 +2,11 @@ package vipex
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +147,29 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The document's reasons are the dialect's table (Reasons), no more, no
+// fewer: a fixed text as a const, a text with a value as a pattern.
+func TestOpenAPIReasons(t *testing.T) {
+	doc := openapitest.Load(t, "vipex")
+	reason := doc.T.Components.Schemas["error"].Value.Properties["onvipex_result"].Value.Properties["reason"].Value
+	var documented []string
+	for _, s := range reason.AnyOf {
+		switch v := s.Value; {
+		case v.Const != nil:
+			documented = append(documented, fmt.Sprint(v.Const))
+		case v.Pattern != "":
+			p := strings.TrimSuffix(strings.TrimPrefix(v.Pattern, "^"), ": ")
+			documented = append(documented, strings.NewReplacer(`\(`, "(", `\)`, ")", `\.`, ".").Replace(p)+": …")
+		default:
+			t.Errorf("a reason that is neither a const nor a pattern: %+v", v)
+		}
+	}
+	slices.Sort(documented)
+	code := Reasons()
+	slices.Sort(code)
+	if !slices.Equal(documented, code) {
+		t.Errorf("the document's reasons\n%q\nthe code's\n%q", documented, code)
+	}
 }

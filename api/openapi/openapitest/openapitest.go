@@ -175,6 +175,9 @@ func (d *Doc) Run(t *testing.T, h http.Handler, params ParamsFunc, e Exchange) *
 	case d.rpc && e.Action != "":
 		want = "result." + e.Action
 	}
+	if _, ok := d.T.Components.Schemas["error."+e.Action]; ok && want == "error" && e.Action != "" {
+		want = "error." + e.Action // the action's own error numbers
+	}
 	if want != "" && isJSON {
 		if err := d.visit(want, body); err != nil {
 			t.Errorf("%s: %s: the answer is not %s: %s\n%d %s", d.Name, e, want, clip(err.Error()), rec.Code, clip(string(body)))
