@@ -105,7 +105,7 @@ func (e Exchange) request() *http.Request {
 func (e Exchange) String() string {
 	s := e.Method + " " + e.Target
 	if e.Body != "" {
-		s += " " + clip(e.Body)
+		s += " " + clipN(e.Body, 200)
 	}
 	return strings.TrimSpace(s)
 }
@@ -127,6 +127,9 @@ func (d *Doc) Run(t *testing.T, h http.Handler, params ParamsFunc, e Exchange) *
 			// operation of the document serves it.
 			route, routeErr = nil, fmt.Errorf("no operation: path parameter %s is empty", name)
 		}
+	}
+	if !d.rpc && route != nil && e.Action != "" && route.Operation.OperationID != e.Action {
+		t.Errorf("%s: %s: the request is operation %s, the exchange says %s", d.Name, e, route.Operation.OperationID, e.Action)
 	}
 	var reqErr error
 	if routeErr != nil {
@@ -324,9 +327,13 @@ func (d *Doc) Counts() map[string][2]int {
 	return out
 }
 
-func clip(s string) string {
-	if len(s) > 1500 {
-		return s[:1500] + "…"
+// clip shortens what a failure shows: kin-openapi's messages repeat the
+// schema and the value.
+func clip(s string) string { return clipN(s, 1500) }
+
+func clipN(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
 	}
 	return s
 }
