@@ -21,6 +21,7 @@ import (
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/api"
 	"github.com/callctl/callctl/api/oauth"
+	"github.com/callctl/callctl/api/openapi"
 	"github.com/callctl/callctl/api/rest"
 	"github.com/callctl/callctl/api/users"
 	"github.com/callctl/callctl/api/vipex"
@@ -145,6 +146,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	d.mux.HandleFunc("GET /readyz", d.serveReady)
+	d.mux.Handle("GET "+openapi.PathPrefix, openapi.Handler())
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(d.registry, promhttp.HandlerOpts{Registry: d.registry}))
 	if cfg.Debug.Pprof {
 		d.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
