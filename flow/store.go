@@ -1,0 +1,217 @@
+package flow
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/callctl/callctl/store"
+)
+
+// Store keeps the flows in the database: each flow's YAML (the flow
+// language, as Encode writes it) in store.BucketFlows by name, and the
+// name of each technical extension's flow in store.BucketFlowByExten.
+// It is the one writer of both buckets; safe for concurrent use.
+type Store struct {
+	db *store.DB
+}
+
+// NewStore returns the flows of db.
+func NewStore(db *store.DB) *Store { return &Store{db: db} }
+
+// TxCatalog is a Catalog that can answer from inside a store transaction:
+// Set asks it so, to see what the transaction it validates in sees.
+type TxCatalog interface {
+	Catalog
+	InTx(tx *store.Tx) Catalog
+}
+
+// Encode writes f in the flow language (YAML), as show prints it and the
+// store keeps it; Decode reads it back to the same flow.
+func Encode(f Flow) ([]byte, error) {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("flow: encoding %q: %w", f.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("flow: encoding %q: %w", f.Name, err)
+	}
+	return []byte(b.String()), nil
+}
+
+func getTx(tx *store.Tx, name string) (Flow, bool, error) {
+	v, err := tx.Get(store.BucketFlows, []byte(name))
+	if err != nil || v == nil {
+		return Flow{}, false, err
+	}
+	f, err := Decode(v)
+	if err != nil {
+		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
+	}
+	return f, true, nil
+}
+
+// Get returns the flow called name, and whether there is one.
+func (s *Store) Get(name string) (Flow, bool, error) {
+	var f Flow
+	var ok bool
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		f, ok, err = getTx(tx, name)
+		return err
+	})
+	return f, ok, err
+}
+
+// ByExten returns the flow whose technical extension is exten, and
+// whether there is one.
+func (s *Store) ByExten(exten string) (Flow, bool, error) {
+	var f Flow
+	var ok bool
+	err := s.db.View(func(tx *store.Tx) error {
+		name, err := tx.Get(store.BucketFlowByExten, []byte(exten))
+		if err != nil || name == nil {
+			return err
+		}
+		f, ok, err = getTx(tx, string(name))
+		if err == nil && !ok {
+			err = fmt.Errorf("flow: exten %s names flow %q, which is not stored", exten, name)
+		}
+		return err
+	})
+	return f, ok, err
+}
+
+// List returns every flow, by name.
+func (s *Store) List() ([]Flow, error) {
+	out := []Flow{}
+	err := s.db.View(func(tx *store.Tx) error {
+		var err error
+		out, err = listTx(tx)
+		return err
+	})
+	return out, err
+}
+
+func listTx(tx *store.Tx) ([]Flow, error) {
+	out := []Flow{}
+	err := tx.Scan(store.BucketFlows, nil, nil, func(k, v []byte) (bool, error) {
+		f, err := Decode(v)
+		if err != nil {
+			return false, fmt.Errorf("flow: the stored flow %q: %w", k, err)
+		}
+		out = append(out, f)
+		return true, nil
+	})
+	return out, err
+}
+
+// storeCatalog answers Flow from the transaction Set validates in, and
+// the rest from the caller's catalog.
+type storeCatalog struct {
+	Catalog
+	tx *store.Tx
+}
+
+func (c storeCatalog) Flow(name string) bool {
+	v, err := c.tx.Get(store.BucketFlows, []byte(name))
+	return err == nil && v != nil
+}
+
+// Set validates f and stores it, replacing the flow of its name. It
+// validates in the write transaction, so a goto names a flow that is
+// stored when f is; a technical extension another flow has is a problem
+// too. An invalid flow is an *Error (ErrInvalid) and changes nothing.
+func (s *Store) Set(f Flow, c Catalog) error {
+	return s.db.Update(func(tx *store.Tx) error {
+		if tc, ok := c.(TxCatalog); ok {
+			c = tc.InTx(tx)
+		}
+		var problems []Problem
+		err := Validate(f, storeCatalog{Catalog: c, tx: tx})
+		if e, ok := err.(*Error); ok {
+			problems = e.Problems
+		} else if err != nil {
+			return err
+		}
+		if f.Exten != "" {
+			owner, err := tx.Get(store.BucketFlowByExten, []byte(f.Exten))
+			if err != nil {
+				return err
+			}
+			if owner != nil && string(owner) != f.Name {
+				p := Problem{Step: -1, Field: "exten", Message: fmt.Sprintf("%q is the technical extension of flow %q", f.Exten, owner)}
+				at := slices.IndexFunc(problems, func(p Problem) bool { return p.Step >= 0 })
+				if at < 0 {
+					at = len(problems)
+				}
+				problems = slices.Insert(problems, at, p)
+			}
+		}
+		if len(problems) > 0 {
+			return &Error{Flow: f.Name, Problems: problems}
+		}
+		old, had, err := getTx(tx, f.Name)
+		if err != nil {
+			return err
+		}
+		if had && old.Exten != "" && old.Exten != f.Exten {
+			if err := tx.Delete(store.BucketFlowByExten, []byte(old.Exten)); err != nil {
+				return err
+			}
+		}
+		data, err := Encode(f)
+		if err != nil {
+			return err
+		}
+		if err := tx.Put(store.BucketFlows, []byte(f.Name), data); err != nil {
+			return err
+		}
+		if f.Exten != "" {
+			return tx.Put(store.BucketFlowByExten, []byte(f.Exten), []byte(f.Name))
+		}
+		return nil
+	})
+}
+
+// Delete removes the flow called name: ErrNotFound if there is none,
+// ErrInUse (and nothing changed) while another flow's goto names it.
+func (s *Store) Delete(name string) error {
+	return s.db.Update(func(tx *store.Tx) error {
+		f, ok, err := getTx(tx, name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: %s", ErrNotFound, name)
+		}
+		all, err := listTx(tx)
+		if err != nil {
+			return err
+		}
+		var users []string
+		for _, o := range all {
+			if o.Name == name {
+				continue
+			}
+			for i, st := range o.Steps {
+				if st.Goto != nil && st.Goto.Flow == name {
+					users = append(users, fmt.Sprintf("flow %q steps[%d] (id %q)", o.Name, i, st.ID))
+				}
+			}
+		}
+		if len(users) > 0 {
+			return fmt.Errorf("%w: flow %q: the goto of %s names it", ErrInUse, name, strings.Join(users, ", "))
+		}
+		if f.Exten != "" {
+			if err := tx.Delete(store.BucketFlowByExten, []byte(f.Exten)); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(store.BucketFlows, []byte(name))
+	})
+}
