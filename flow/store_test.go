@@ -1,0 +1,204 @@
+package flow
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/callctl/callctl/pbx"
+	"github.com/callctl/callctl/store"
+	"github.com/callctl/callctl/store/storetest"
+	"github.com/callctl/callctl/webhook"
+)
+
+func mustDecode(t *testing.T, text string) Flow {
+	t.Helper()
+	f, err := Decode([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// snapshot is every key of the flow buckets.
+func snapshot(t *testing.T, db *store.DB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := db.View(func(tx *store.Tx) error {
+		for _, b := range []string{store.BucketFlows, store.BucketFlowByExten} {
+			if err := tx.Scan(b, nil, nil, func(k, v []byte) (bool, error) {
+				out[b+"/"+string(k)] = string(v)
+				return true, nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestStore(t *testing.T) {
+	db := storetest.New(t)
+	s := NewStore(db)
+	cat := testCatalog()
+	cat.flows = nil // the store answers for the flows
+
+	main := mustDecode(t, "name: main\nexten: \"200\"\nsteps:\n  - {id: m, menu: {prompt: beep, choices: {'1': g, '2': s}}}\n  - {id: g, goto: {flow: sales}}\n  - {id: s, queue: {name: support}}\n")
+	sales := mustDecode(t, "name: sales\nexten: \"210\"\nsteps: [{id: q, queue: {name: sales}}]\n")
+
+	// A goto names a flow that is stored: not yet.
+	before := snapshot(t, db)
+	err := s.Set(main, cat)
+	if err == nil || err.Error() != `flow "main": steps[1] (id "g"): goto.flow: unknown flow "sales"` {
+		t.Fatalf("Set before sales: %v", err)
+	}
+	if !reflect.DeepEqual(snapshot(t, db), before) {
+		t.Error("a refused Set changed the store")
+	}
+	if err := s.Set(sales, cat); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(main, cat); err != nil {
+		t.Fatal(err)
+	}
+
+	// Get, ByExten, List.
+	if f, ok, err := s.Get("main"); err != nil || !ok || !reflect.DeepEqual(f, main) {
+		t.Errorf("Get: %v %v %+v", ok, err, f)
+	}
+	if _, ok, err := s.Get("nope"); ok || err != nil {
+		t.Errorf("Get(nope): %v %v", ok, err)
+	}
+	if f, ok, err := s.ByExten("210"); err != nil || !ok || f.Name != "sales" {
+		t.Errorf("ByExten(210): %v %v %+v", ok, err, f)
+	}
+	if _, ok, err := s.ByExten("299"); ok || err != nil {
+		t.Errorf("ByExten(299): %v %v", ok, err)
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 2 || list[0].Name != "main" || list[1].Name != "sales" {
+		t.Errorf("List: %v %+v", err, list)
+	}
+
+	// An exten another flow has: refused, with the flow's other problems.
+	before = snapshot(t, db)
+	other := mustDecode(t, "name: other\nexten: \"200\"\nlanguage: de\nsteps: [{id: q, queue: {name: billing}}]\n")
+	err = s.Set(other, cat)
+	want := `flow "other": language: "de": en or hu` + "\n" +
+		`flow "other": exten: "200" is the technical extension of flow "main"` + "\n" +
+		`flow "other": steps[0] (id "q"): queue.name: unknown queue "billing"`
+	if !errors.Is(err, ErrInvalid) || err.Error() != want {
+		t.Errorf("Set(other):\n%v\nwant\n%s", err, want)
+	}
+	if !reflect.DeepEqual(snapshot(t, db), before) {
+		t.Error("a refused Set changed the store")
+	}
+
+	// Replacing a flow moves its exten.
+	sales.Exten = "211"
+	if err := s.Set(sales, cat); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ByExten("210"); ok {
+		t.Error("the old exten still names the flow")
+	}
+	if f, ok, _ := s.ByExten("211"); !ok || f.Name != "sales" {
+		t.Error("the new exten does not name the flow")
+	}
+	// An exten dropped.
+	sales.Exten = ""
+	if err := s.Set(sales, cat); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ByExten("211"); ok {
+		t.Error("a dropped exten still names the flow")
+	}
+
+	// Delete: refused while main's goto names sales; unknown names.
+	before = snapshot(t, db)
+	if err := s.Delete("sales"); !errors.Is(err, ErrInUse) ||
+		err.Error() != `flow: in use: flow "sales": the goto of flow "main" steps[1] (id "g") names it` {
+		t.Errorf("Delete(sales): %v", err)
+	}
+	if err := s.Delete("nope"); !errors.Is(err, ErrNotFound) || err.Error() != "flow: no such flow: nope" {
+		t.Errorf("Delete(nope): %v", err)
+	}
+	if !reflect.DeepEqual(snapshot(t, db), before) {
+		t.Error("a refused Delete changed the store")
+	}
+	if err := s.Delete("main"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.ByExten("200"); ok {
+		t.Error("a deleted flow's exten still names it")
+	}
+	if err := s.Delete("sales"); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, db); len(got) != 0 {
+		t.Errorf("left: %v", got)
+	}
+	// A flow's goto of itself does not keep it.
+	self := mustDecode(t, "name: self\nsteps:\n  - {id: m, menu: {prompt: beep, choices: {'1': g}}}\n  - {id: g, goto: {flow: self}}\n")
+	if err := s.Set(self, cat); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("self"); err != nil {
+		t.Error(err)
+	}
+}
+
+// The daemon's catalog: the PBX's lines and queues, the webhook clients
+// (read in Set's transaction) and the stored flows.
+func TestPBXCatalog(t *testing.T) {
+	db := storetest.New(t)
+	dir, err := pbx.New(pbx.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := webhook.New(db, webhook.DefaultConfig(), webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []webhook.Client{{Name: "crm-ring", Kind: "call_notify", URL: "http://127.0.0.1:9/"},
+		{Name: "crm-lookup", Kind: "data_query", URL: "http://127.0.0.1:9/"}} {
+		if _, err := o.Save(c, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat := NewCatalog(dir, db)
+	for _, c := range []struct {
+		got, want bool
+		what      string
+	}{
+		{cat.Extension("1001"), true, "extension 1001"}, {cat.Extension("200"), false, "extension 200"},
+		{cat.Queue("support"), true, "queue support"}, {cat.Queue("billing"), false, "queue billing"},
+		{cat.Client("crm-ring", KindCallNotify), true, "crm-ring"}, {cat.Client("crm-ring", KindDataQuery), false, "crm-ring as data_query"},
+		{cat.Client("crm-lookup", KindDataQuery), true, "crm-lookup"}, {cat.Client("nobody", KindDataQuery), false, "nobody"},
+		{cat.Flow("seed-inbound"), false, "flow before Set"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %v", c.what, c.got)
+		}
+	}
+	s := NewStore(db)
+	f := mustDecode(t, "name: seed-inbound\nexten: \"200\"\nsteps:\n  - {id: n, notify: {client: crm-ring}, next: q}\n  - {id: q, query: {client: crm-lookup, extension: owner, fallback: s}}\n  - {id: s, ring: {extensions: ['1001']}}\n")
+	if err := s.Set(f, cat); err != nil {
+		t.Fatal(err)
+	}
+	if !cat.Flow("seed-inbound") {
+		t.Error("flow after Set")
+	}
+	f.Steps[0].Notify.Client = "crm-lookup"
+	f.Steps[2].Ring.Extensions = []string{"1001", "2001"}
+	err = s.Set(f, cat)
+	if err == nil || !strings.Contains(err.Error(), `notify.client: unknown call_notify client "crm-lookup"`) ||
+		!strings.Contains(err.Error(), `ring.extensions[1]: unknown extension "2001"`) {
+		t.Errorf("Set: %v", err)
+	}
+}
