@@ -1,9 +1,11 @@
 package flow
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -16,7 +18,20 @@ import (
 // It is the one writer of both buckets; safe for concurrent use.
 type Store struct {
 	db *store.DB
+	// decoded keeps the flows Get and ByExten decoded, by name, with the
+	// text they were decoded from: a flow whose stored text is the same
+	// is not decoded again (decoding is ~20 times the cost of a copy).
+	mu      sync.Mutex
+	decoded map[string]decodedFlow
 }
+
+type decodedFlow struct {
+	text []byte
+	f    Flow
+}
+
+// maxDecoded bounds Store.decoded (it is emptied when full).
+const maxDecoded = 1024
 
 // NewStore returns the flows of db.
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
@@ -43,6 +58,32 @@ func Encode(f Flow) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// getCached is getTx, decoding the stored text only when it is not the
+// text last decoded.
+func (s *Store) getCached(tx *store.Tx, name string) (Flow, bool, error) {
+	v, err := tx.Get(store.BucketFlows, []byte(name))
+	if err != nil || v == nil {
+		return Flow{}, false, err
+	}
+	s.mu.Lock()
+	d, ok := s.decoded[name]
+	s.mu.Unlock()
+	if ok && bytes.Equal(d.text, v) {
+		return d.f.Clone(), true, nil
+	}
+	f, err := Decode(v)
+	if err != nil {
+		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
+	}
+	s.mu.Lock()
+	if s.decoded == nil || len(s.decoded) >= maxDecoded {
+		s.decoded = map[string]decodedFlow{}
+	}
+	s.decoded[name] = decodedFlow{text: v, f: f.Clone()}
+	s.mu.Unlock()
+	return f, true, nil
+}
+
 func getTx(tx *store.Tx, name string) (Flow, bool, error) {
 	v, err := tx.Get(store.BucketFlows, []byte(name))
 	if err != nil || v == nil {
@@ -55,13 +96,14 @@ func getTx(tx *store.Tx, name string) (Flow, bool, error) {
 	return f, true, nil
 }
 
-// Get returns the flow called name, and whether there is one.
+// Get returns the flow called name, and whether there is one. The flow
+// is the caller's (a copy: changing it changes nothing stored).
 func (s *Store) Get(name string) (Flow, bool, error) {
 	var f Flow
 	var ok bool
 	err := s.db.View(func(tx *store.Tx) error {
 		var err error
-		f, ok, err = getTx(tx, name)
+		f, ok, err = s.getCached(tx, name)
 		return err
 	})
 	return f, ok, err
@@ -77,7 +119,7 @@ func (s *Store) ByExten(exten string) (Flow, bool, error) {
 		if err != nil || name == nil {
 			return err
 		}
-		f, ok, err = getTx(tx, string(name))
+		f, ok, err = s.getCached(tx, string(name))
 		if err == nil && !ok {
 			err = fmt.Errorf("flow: exten %s names flow %q, which is not stored", exten, name)
 		}

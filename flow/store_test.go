@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -200,5 +201,66 @@ func TestPBXCatalog(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `notify.client: unknown call_notify client "crm-lookup"`) ||
 		!strings.Contains(err.Error(), `ring.extensions[1]: unknown extension "2001"`) {
 		t.Errorf("Set: %v", err)
+	}
+}
+
+// Get and ByExten hand out copies, and see a flow replaced at once.
+func TestStoreCopies(t *testing.T) {
+	db := storetest.New(t)
+	s := NewStore(db)
+	f := mustDecode(t, "name: a\nexten: \"200\"\nsteps:\n  - {id: m, menu: {prompt: beep, choices: {'1': t}}}\n  - {id: t, tag: {tags: [vip]}}\n")
+	if err := s.Set(f, testCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		got, _, err := s.ByExten("200")
+		if err != nil || !reflect.DeepEqual(got, f) {
+			t.Fatalf("ByExten: %v %+v", err, got)
+		}
+		got.Steps[0].Menu.Choices["1"] = "x"
+		got.Steps[1].Tag.Tags[0] = "x"
+	}
+	f.Steps[1].Tag.Tags = []string{"demo"}
+	if err := s.Set(f, testCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := s.Get("a"); !reflect.DeepEqual(got, f) {
+		t.Errorf("Get after Set: %+v", got.Steps[1].Tag)
+	}
+}
+
+// Clone shares nothing with the original.
+func TestClone(t *testing.T) {
+	data, err := os.ReadFile("../examples/flows/query-routing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := mustDecode(t, string(data))
+	f.Steps = append(f.Steps, Step{ID: "all", Notify: &Notify{Client: "c"}, Menu: &Menu{Choices: map[string]string{"1": "a"}},
+		Tag: &Tag{Tags: []string{"t"}}, Ring: &Ring{Extensions: []string{"1"}}, Voicemail: &Voicemail{Box: "1"},
+		Playback: &Playback{Sounds: []string{"s"}}, SayDigits: &SayDigits{Digits: "1"}, Goto: &Goto{Step: "a"}, Hangup: &Hangup{Cause: 1}})
+	orig := mustDecode(t, string(data))
+	orig.Steps = append(orig.Steps, f.Steps[len(f.Steps)-1].clone())
+	c := f.Clone()
+	if !reflect.DeepEqual(c, f) {
+		t.Fatal("the clone differs")
+	}
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.ID = "changed"
+		if s.Query != nil && s.Query.Branches != nil {
+			s.Query.Branches["new"] = "x"
+			s.Query.Client = "x"
+		}
+		if s.Notify != nil {
+			s.Notify.Client, s.Menu.Choices["1"], s.Tag.Tags[0], s.Ring.Extensions[0] = "x", "x", "x", "x"
+			s.Voicemail.Box, s.Playback.Sounds[0], s.SayDigits.Digits, s.Goto.Step, s.Hangup.Cause = "x", "x", "x", "x", 2
+		}
+		if s.Queue != nil {
+			s.Queue.Name = "x"
+		}
+	}
+	if !reflect.DeepEqual(f, orig) {
+		t.Error("changing the clone changed the original")
 	}
 }
