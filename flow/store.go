@@ -194,6 +194,15 @@ func (s *Store) Set(f Flow, c Catalog) error {
 				problems = slices.Insert(problems, at, p)
 			}
 		}
+		if len(problems) == 0 {
+			p, err := crossLoop(tx, f)
+			if err != nil {
+				return err
+			}
+			if p != nil {
+				problems = append(problems, *p)
+			}
+		}
 		if len(problems) > 0 {
 			return &Error{Flow: f.Name, Problems: problems}
 		}
@@ -256,4 +265,34 @@ func (s *Store) Delete(name string) error {
 		}
 		return tx.Delete(store.BucketFlows, []byte(name))
 	})
+}
+
+// crossLoop reports a loop without an exit through other flows: from f's
+// first step, steps that do not wait for the caller lead to a goto of
+// another flow whose first steps lead on so, back to f.
+func crossLoop(tx *store.Tx, f Flow) (*Problem, error) {
+	at, next := entryGoto(f)
+	if at < 0 {
+		return nil, nil
+	}
+	path := []string{f.Name}
+	seen := map[string]bool{f.Name: true}
+	for next != "" {
+		path = append(path, next)
+		if next == f.Name {
+			return &Problem{Step: at, ID: f.Steps[at].ID, Field: "goto.flow", Message: fmt.Sprintf(
+				"a loop without an exit through other flows: %s; no step from their first to their goto waits for the caller",
+				strings.Join(path, " → "))}, nil
+		}
+		if seen[next] {
+			return nil, nil // a loop that does not come back to f
+		}
+		seen[next] = true
+		o, ok, err := getTx(tx, next)
+		if err != nil || !ok {
+			return nil, err
+		}
+		_, next = entryGoto(o)
+	}
+	return nil, nil
 }

@@ -264,3 +264,33 @@ func TestClone(t *testing.T) {
 		t.Error("changing the clone changed the original")
 	}
 }
+
+// A loop without an exit through other flows is refused when the flow
+// that closes it is set.
+func TestStoreCrossFlowLoop(t *testing.T) {
+	db := storetest.New(t)
+	s := NewStore(db)
+	cat := testCatalog()
+	cat.flows = nil
+	for _, text := range []string{
+		"name: c\nsteps: [{id: h, hangup: {}}]\n",
+		"name: b\nsteps: [{id: p, playback: {sounds: [beep]}, next: g}, {id: g, goto: {flow: c}}]\n",
+		"name: a\nsteps: [{id: t, tag: {tags: [x]}, next: g}, {id: g, goto: {flow: b}}]\n",
+		// a → b → c → a, where c waits first.
+		"name: c\nsteps: [{id: m, menu: {prompt: beep, choices: {'1': g}}}, {id: g, goto: {flow: a}}]\n",
+	} {
+		if err := s.Set(mustDecode(t, text), cat); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := snapshot(t, db)
+	// c now goes to a at once: a → b → c → a, none waits.
+	err := s.Set(mustDecode(t, "name: c\nsteps: [{id: n, notify: {client: crm-ring}, next: g}, {id: g, goto: {flow: a}}]\n"), cat)
+	want := `flow "c": steps[1] (id "g"): goto.flow: a loop without an exit through other flows: c → a → b → c; no step from their first to their goto waits for the caller`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	if !reflect.DeepEqual(snapshot(t, db), before) {
+		t.Error("a refused Set changed the store")
+	}
+}

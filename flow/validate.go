@@ -465,7 +465,8 @@ func (ck *checker) reach(f Flow, ids map[string]int) {
 // loops reports each cycle made only of steps that do not wait for the
 // caller (notify, tag, playback, say_digits, goto): such a step has one
 // way on, so the cycle would spin until the executor's step budget ends.
-// It is reported at its first step.
+// It is reported at its first step. A goto of the flow itself goes to its
+// first step; cycles through other flows are Set's (entryGoto).
 func (ck *checker) loops(f Flow, ids map[string]int) {
 	next := func(i int) int {
 		s := f.Steps[i]
@@ -473,6 +474,9 @@ func (ck *checker) loops(f Flow, ids map[string]int) {
 			to := s.Next
 			if s.Goto != nil {
 				to = s.Goto.Step
+				if s.Goto.Flow == f.Name && s.Goto.Step == "" {
+					to = f.Steps[0].ID // the flow again, from its first step
+				}
 			}
 			if j, ok := ids[to]; ok && !waits(f.Steps[j].Kind()) {
 				return j
@@ -515,4 +519,39 @@ func (ck *checker) loops(f Flow, ids map[string]int) {
 			color[j] = black
 		}
 	}
+}
+
+// entryGoto follows f from its first step while the steps do not wait
+// for the caller, and returns the goto that leaves f for another flow
+// there (its index, and the flow it names), or -1: a loop through other
+// flows without an exit passes through such gotos only, since a goto of a
+// flow goes to its first step.
+func entryGoto(f Flow) (int, string) {
+	ids := map[string]int{}
+	for i, s := range f.Steps {
+		if _, dup := ids[s.ID]; !dup {
+			ids[s.ID] = i
+		}
+	}
+	seen := map[int]bool{}
+	for i := 0; i < len(f.Steps) && !seen[i]; {
+		seen[i] = true
+		s := f.Steps[i]
+		if waits(s.Kind()) {
+			return -1, ""
+		}
+		to := s.Next
+		if s.Goto != nil {
+			if s.Goto.Flow != "" && s.Goto.Flow != f.Name {
+				return i, s.Goto.Flow
+			}
+			to = s.Goto.Step
+		}
+		j, ok := ids[to]
+		if !ok {
+			return -1, ""
+		}
+		i = j
+	}
+	return -1, ""
 }

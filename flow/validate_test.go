@@ -222,6 +222,8 @@ steps:
   - {id: c, playback: {sounds: [beep]}, next: c}
 `, []string{`flow "x": steps[1] (id "a"): a loop without an exit: a → b → a; none of its steps waits for the caller (put a menu, ring, queue or query in it)`,
 			`flow "x": steps[3] (id "c"): a loop without an exit: c → c; none of its steps waits for the caller (put a menu, ring, queue or query in it)`}},
+		{"a goto of the flow itself", "name: x\nsteps: [{id: t, tag: {tags: [a]}, next: g}, {id: g, goto: {flow: x}}]",
+			[]string{`flow "x": steps[0] (id "t"): a loop without an exit: t → g → t; none of its steps waits for the caller (put a menu, ring, queue or query in it)`}},
 		{"a loop through a ring is allowed", `
 name: x
 steps:
