@@ -64,7 +64,7 @@ const Caller = "${caller}"
 var (
 	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	extenRE  = regexp.MustCompile(`^[0-9*#]{1,32}$`)
-	soundRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*$`)
+	soundRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
 	digitsRE = regexp.MustCompile(`^[0-9*#]{1,64}$`)
 	tagRE    = regexp.MustCompile(`^[\p{L}\p{N}_.:/+-]{1,64}$`)
 	fieldRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -259,8 +259,8 @@ func (ck *checker) sound(i int, id, field, s string) {
 	switch {
 	case s == "":
 		ck.add(i, id, field, "required: an Asterisk sound name, e.g. \"beep\" or \"custom/welcome\"")
-	case len(s) > 128 || !soundRE.MatchString(s) || slices.Contains(strings.Split(s, "/"), ".."):
-		ck.add(i, id, field, "%q: an Asterisk sound name (A-Z a-z 0-9 _ - in parts separated by /, no extension, no ..)", s)
+	case len(s) > 128 || !soundRE.MatchString(s):
+		ck.add(i, id, field, "%q: an Asterisk sound name (A-Z a-z 0-9 _ - in parts separated by /, no extension)", s)
 	}
 }
 
