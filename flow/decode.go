@@ -12,17 +12,23 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxSize is the most bytes of a flow's text Decode reads.
-const MaxSize = 1 << 20
+// MaxSize is the most bytes of a flow's text Decode reads (a flow of
+// MaxSteps steps is some 40 KiB; the admin socket's 1 MiB request limit
+// holds MaxSize even with every byte JSON-escaped).
+const MaxSize = 128 << 10
 
 // Decode reads a flow written in YAML or JSON (JSON is YAML), strictly: a
 // key the flow language does not have, a key given twice, a value of the
 // wrong type (a duration is a string such as "5s" or "1m30s", never a bare
 // number) or a second document is an *Error naming the line. Decode does
 // not validate the flow (see Validate).
-func Decode(data []byte) (Flow, error) {
+func Decode(data []byte) (Flow, error) { return decode(data, MaxSize) }
+
+// decode is Decode with a size limit of max bytes (0: none, for the
+// store's own text, which Encode may have made longer than its input).
+func decode(data []byte, max int) (Flow, error) {
 	var f Flow
-	if len(data) > MaxSize {
+	if max > 0 && len(data) > max {
 		return Flow{}, &Error{Problems: []Problem{{Step: -1, Message: fmt.Sprintf("more than %d bytes", MaxSize)}}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -112,7 +112,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"name: x\n---\nname: y\n", `flow "x": line 2: a second document: one flow per file`},
 		{"name: [x\n", "flow: line 1: did not find expected ',' or ']'"},
 		{"\tname: x\n", "flow: found character that cannot start any token"},
-		{"name: x\n" + strings.Repeat("#", MaxSize), "flow: more than 1048576 bytes"},
+		{"name: x\n" + strings.Repeat("#", MaxSize), "flow: more than 131072 bytes"},
 	} {
 		_, err := Decode([]byte(c.in))
 		if err == nil || err.Error() != c.want {

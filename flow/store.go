@@ -71,7 +71,7 @@ func (s *Store) getCached(tx *store.Tx, name string) (Flow, bool, error) {
 	if ok && bytes.Equal(d.text, v) {
 		return d.f.Clone(), true, nil
 	}
-	f, err := Decode(v)
+	f, err := decode(v, 0)
 	if err != nil {
 		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
 	}
@@ -89,7 +89,7 @@ func getTx(tx *store.Tx, name string) (Flow, bool, error) {
 	if err != nil || v == nil {
 		return Flow{}, false, err
 	}
-	f, err := Decode(v)
+	f, err := decode(v, 0)
 	if err != nil {
 		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) List() ([]Flow, error) {
 func listTx(tx *store.Tx) ([]Flow, error) {
 	out := []Flow{}
 	err := tx.Scan(store.BucketFlows, nil, nil, func(k, v []byte) (bool, error) {
-		f, err := Decode(v)
+		f, err := decode(v, 0)
 		if err != nil {
 			return false, fmt.Errorf("flow: the stored flow %q: %w", k, err)
 		}

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -292,5 +293,30 @@ func TestStoreCrossFlowLoop(t *testing.T) {
 	}
 	if !reflect.DeepEqual(snapshot(t, db), before) {
 		t.Error("a refused Set changed the store")
+	}
+}
+
+// A stored flow longer than MaxSize (Encode writes more than a compact
+// input) still reads back.
+func TestStoreLargeFlow(t *testing.T) {
+	s := NewStore(storetest.New(t))
+	f := Flow{Name: "large"}
+	sound := strings.Repeat("s", 100)
+	for i := 0; i < MaxSteps; i++ {
+		st := Step{ID: fmt.Sprintf("s%d", i), Playback: &Playback{}}
+		for j := 0; j < MaxSounds; j++ {
+			st.Playback.Sounds = append(st.Playback.Sounds, sound)
+		}
+		if i+1 < MaxSteps {
+			st.Next = fmt.Sprintf("s%d", i+1)
+		}
+		f.Steps = append(f.Steps, st)
+	}
+	if err := s.Set(f, testCatalog()); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := s.Get("large")
+	if text, _ := Encode(f); len(text) <= MaxSize || err != nil || !ok || !reflect.DeepEqual(got, f) {
+		t.Errorf("%d bytes: %v %v", len(text), ok, err)
 	}
 }
