@@ -37,7 +37,9 @@ const maxDecoded = 1024
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
 // TxCatalog is a Catalog that can answer from inside a store transaction:
-// Set asks it so, to see what the transaction it validates in sees.
+// Set asks it so, to see what the transaction it validates in sees. A
+// catalog that reads the Store's database must be one: a read transaction
+// opened inside Set's write transaction can deadlock bbolt.
 type TxCatalog interface {
 	Catalog
 	InTx(tx *store.Tx) Catalog
