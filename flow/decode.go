@@ -48,7 +48,39 @@ func decode(data []byte, max int) (Flow, error) {
 		}
 		return Flow{}, &Error{Flow: f.Name, Problems: []Problem{p}}
 	}
+	if max > 0 {
+		// yaml.v3 truncates a fraction into an int: 1.5 retries would be 1.
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil {
+			if ps := fractions(&root); len(ps) > 0 {
+				return Flow{}, &Error{Flow: f.Name, Problems: ps}
+			}
+		}
+	}
 	return f, nil
+}
+
+// fractions finds menu.retries and hangup.cause given a fraction.
+func fractions(n *yaml.Node) []Problem {
+	var out []Problem
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			whole := map[string]string{"menu": "retries", "hangup": "cause"}[k.Value]
+			if whole == "" || v.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if kk, vv := v.Content[j], v.Content[j+1]; kk.Value == whole && vv.ShortTag() == "!!float" {
+					out = append(out, Problem{Step: -1, Line: vv.Line, Message: fmt.Sprintf("%s.%s: want a whole number, not %s", k.Value, whole, vv.Value)})
+				}
+			}
+		}
+	}
+	for _, c := range n.Content {
+		out = append(out, fractions(c)...)
+	}
+	return out
 }
 
 // nameOf is the flow's name in data when it can be read, for the message.

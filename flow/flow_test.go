@@ -109,6 +109,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"name: x\nsteps:\n  - id: a\n    hangup: {cause: sixteen}\n", `flow "x": line 4: want a whole number, not "sixteen"`},
 		{"name: x\nsteps:\n  - id: a\n    tag: {tags: vip}\n", `flow "x": line 4: want a list of strings, not "vip"`},
 		{"name: x\nsteps:\n  - id: a\n    tag: [vip]\n", `flow "x": line 4: want a mapping (tag), not a list`},
+		{"name: x\nsteps:\n  - id: a\n    hangup: {cause: 1.5}\n  - {id: m, menu: {prompt: beep, retries: 2.0, choices: {'1': a}}}\n",
+			`flow "x": line 4: hangup.cause: want a whole number, not 1.5` + "\n" + `flow "x": line 5: menu.retries: want a whole number, not 2.0`},
 		{"name: x\n---\nname: y\n", `flow "x": line 2: a second document: one flow per file`},
 		{"name: [x\n", "flow: line 1: did not find expected ',' or ']'"},
 		{"\tname: x\n", "flow: found character that cannot start any token"},

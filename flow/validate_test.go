@@ -40,6 +40,7 @@ steps:
   - {id: g, goto: {flow: other}}
   - {id: sorry, hangup: {cause: 34}}
 `, nil},
+		{"a branch called cause", "name: x\nsteps: [{id: q, query: {client: crm-lookup, field: f, branches: {cause: 1.5}, fallback: 1.5}}, {id: 1.5, hangup: {}}]", nil},
 		{"a menu loop is allowed", `
 name: x
 steps:
