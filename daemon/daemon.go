@@ -31,6 +31,7 @@ import (
 	"github.com/callctl/callctl/cdr/cdrfeed"
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/extevents"
+	"github.com/callctl/callctl/flow"
 	"github.com/callctl/callctl/internal/connlimit"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
@@ -173,6 +174,9 @@ func AdminCommands(cfg Config) *admin.Registry {
 	cmds = append(cmds, phonebook.AdminCommands()...)
 	cmds = append(cmds, natsink.AdminCommands(cfg.NATS, nil)...)
 	cmds = append(cmds, oauth.AdminCommands()...)
+	if dir, err := pbx.New(cfg.PBX); err == nil {
+		cmds = append(cmds, flow.AdminCommands(dir)...)
+	}
 	if recs, err := recording.New(cfg.Recording); err == nil {
 		if opts, err := webhookOptions(cfg, recs, zerolog.Nop()); err == nil {
 			cmds = append(cmds, webhook.AdminCommands(cfg.Webhook, opts, nil)...)

@@ -51,6 +51,10 @@ const (
 	// OAuth2 applications by client id, and access tokens by their hash (api/oauth).
 	BucketOAuthApps   = "oauth_apps"
 	BucketOAuthTokens = "oauth_tokens"
+	// Call flows by name (their YAML), and the name of each technical
+	// extension's flow (flow).
+	BucketFlows       = "flows"
+	BucketFlowByExten = "flow_by_exten"
 )
 
 // Migration moves the schema from Version-1 to Version.
@@ -83,6 +87,7 @@ var Migrations = []Migration{
 	{7, "extension event subscriptions, OAuth2 applications and tokens", func(tx *Tx) error {
 		return tx.createBuckets(BucketExtEvents, BucketOAuthApps, BucketOAuthTokens)
 	}},
+	{8, "call flows", func(tx *Tx) error { return tx.createBuckets(BucketFlows, BucketFlowByExten) }},
 }
 
 // voipsunToCore is migration 2's map, frozen as it was written: the

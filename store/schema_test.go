@@ -80,3 +80,54 @@ func TestMigrationToCoreActionNames(t *testing.T) {
 		return nil
 	})
 }
+
+// A database at schema 7 (as the release before the call flows left it)
+// gains the flow buckets and schema 8; what it held stays.
+func TestMigrationToCallFlows(t *testing.T) {
+	dir := t.TempDir()
+	b, err := bolt.Open(filepath.Join(dir, FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{btx}
+		if err := tx.createBuckets(BucketMeta); err != nil {
+			return err
+		}
+		for _, m := range Migrations[:7] {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+		}
+		if err := btx.Bucket([]byte(BucketPhonebook)).Put([]byte("3612345678"), []byte(`{}`)); err != nil {
+			return err
+		}
+		return btx.Bucket([]byte(BucketMeta)).Put(versionKey, binary.BigEndian.AppendUint64(nil, 7))
+	})
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		if v := tx.SchemaVersion(); v != 8 {
+			t.Errorf("schema %d, want 8", v)
+		}
+		for _, name := range []string{BucketFlows, BucketFlowByExten} {
+			if n, err := tx.Count(name); err != nil || n != 0 {
+				t.Errorf("%s: %d keys, %v", name, n, err)
+			}
+		}
+		if v, _ := tx.Get(BucketPhonebook, []byte("3612345678")); string(v) != `{}` {
+			t.Errorf("the phonebook lost its entry: %q", v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -148,3 +148,14 @@ func (o *Outbox) DropTarget(tx *store.Tx, name string) (int, error) {
 }
 
 var timeNow = time.Now
+
+// ClientKind returns the kind of the client called name as tx sees it,
+// "" when there is none (for what checks a reference to a client inside
+// its own transaction: a call flow's steps).
+func ClientKind(tx *store.Tx, name string) (string, error) {
+	c, err := getClient(tx, name)
+	if errors.Is(err, ErrNoClient) {
+		return "", nil
+	}
+	return c.Kind, err
+}

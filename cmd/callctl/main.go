@@ -9,6 +9,7 @@
 //	callctl app add NAME [--json] | app list | app del NAME
 //	callctl webhook add NAME --kind K --url URL [...] | list | show | del | test | log | retry
 //	callctl pbxuser add ID --name N [...] | list | del ID; opstatus add ID --status S --label L | list | del ID
+//	callctl flow set FILE | list [--json] | show NAME | del NAME
 //	callctl nats status [--json]
 //	callctl version
 //
@@ -60,6 +61,8 @@ commands:
   webhook add|list|show|del|test|log|retry   outbound API clients (callctl webhook for details)
   pbxuser add|list|del, opstatus add|list|del, phonebook field add|list|del   PBX users, operator statuses,
             phonebook custom fields (VIPeX; callctl pbxuser for details)
+  flow set FILE | flow list [--json] | flow show NAME | flow del NAME
+            call flows (YAML or JSON; callctl flow for details)
   nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
   version   print the version
 
@@ -84,6 +87,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cmd == "nats" {
 		return natsCommand(args, stdout, stderr)
+	}
+	if cmd == "flow" {
+		return flowCommand(args, stdout, stderr)
 	}
 	if (cmd == "cdr" || cmd == "user" || cmd == "agent" || cmd == "app") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = cmd+" "+args[0], args[1:]
