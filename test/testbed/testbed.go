@@ -119,6 +119,11 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
+	flows, err := LoadFlows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.UseFlows(flows)
 	ctx, cancel := context.WithCancel(context.Background())
 	td := &Daemon{Daemon: d, Config: cfg, URL: "http://" + d.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { td.done <- d.Run(ctx) }()
