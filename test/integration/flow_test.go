@@ -1,0 +1,169 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callctl/callctl/callflow"
+	"github.com/callctl/callctl/cdr"
+	"github.com/callctl/callctl/test/phone"
+	"github.com/callctl/callctl/test/scenario"
+	"github.com/callctl/callctl/test/testbed"
+	"github.com/callctl/callctl/webhook"
+)
+
+// legsOf is a record's sub-records as kind:exten:status.
+func legsOf(r cdr.Record) string {
+	var legs []string
+	for _, l := range r.Legs {
+		legs = append(legs, l.Kind+":"+l.Exten+":"+l.Status)
+	}
+	return strings.Join(legs, " ")
+}
+
+// Call flows run by callctl over ARI (test/testbed/testdata/flows), on the
+// test bed's DIDs 36123403NN (technical extensions 2NN): a data query that
+// names the extension to ring, its timeout taking the fallback, a notify
+// step, a ring group where one phone is busy, a ring in order with a
+// forward honoured. Each call's record has the flow leg, then the legs of
+// the lines rung.
+func TestFlowStepsLive(t *testing.T) {
+	var slow atomic.Bool
+	var queries atomic.Int32
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries.Add(1)
+		if slow.Load() {
+			time.Sleep(2 * time.Second) // beyond the step's 1 s
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"owner":"1001"}`))
+	}))
+	defer crm.Close()
+	d := testbed.StartDaemon(t, nil)
+	if _, err := d.Webhook().Save(webhook.Client{Name: "crm", Kind: webhook.KindDataQuery, URL: crm.URL}, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxFor(t, 4*time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+
+	for _, c := range []struct {
+		name    string
+		did     string
+		setup   func()
+		undo    func()
+		answers string
+		legs    string
+	}{
+		{"query names the extension", "3612340310", func() {}, func() {}, "1001", "flow:210: direct:1001:ANSWER"},
+		{"query timeout takes the fallback", "3612340310", func() { slow.Store(true) }, func() { slow.Store(false) },
+			"1002", "flow:210: direct:1002:ANSWER"},
+		{"ring group, one busy", "3612340320", func() { env.Phone("1001").SetAnswer(phone.Busy()) }, func() {},
+			"1002", "flow:220: direct:1001:BUSY direct:1002:ANSWER"},
+		{"ring in order, unanswered then the next", "3612340330", func() { env.Phone("1003").SetAnswer(phone.NeverAnswer()) }, func() {},
+			"1004", "flow:230: direct:1003:NOANSWER direct:1004:ANSWER"},
+		{"ring with an immediate forward", "3612340330", func() {
+			if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "immediate", DestinationType: "exten", Destination: "1002", CallType: "all"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func() {
+			if err := d.Core().Forwards.Delete(ctx, "1003", "immediate"); err != nil {
+				t.Error(err)
+			}
+		}, "1002", "flow:230: direct:1002:ANSWER"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env.Reset()
+			c.setup()
+			defer c.undo()
+			env.Phone(c.answers).SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+			since := time.Now()
+			step, cancel := context.WithTimeout(ctx, 40*time.Second)
+			defer cancel()
+			call, err := env.Phone("carrier").Dial(step, c.did, phone.WithCallerNumber(scenario.Caller))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := env.Phone(c.answers).Incoming(step)
+			if err == nil {
+				err = got.WaitAnswered(step)
+			}
+			if err != nil {
+				call.Hangup(ctx)
+				env.WaitIdle(ctx)
+				t.Fatalf("%s did not get the call: %v", c.answers, err)
+			}
+			time.Sleep(500 * time.Millisecond)
+			call.Hangup(ctx)
+			env.WaitIdle(ctx)
+			r := recordsSince(t, d, since, 1)[0]
+			t.Logf("record %s→%s exten %s answered by %s, sub-records %s", r.Src, r.Dst, r.Exten, r.AnsweredBy, legsOf(r))
+			if r.AnsweredBy != c.answers {
+				t.Errorf("answered by %q, want %s", r.AnsweredBy, c.answers)
+			}
+			if legsOf(r) != c.legs {
+				t.Errorf("sub-records %s, want %s", legsOf(r), c.legs)
+			}
+		})
+	}
+	if queries.Load() != 2 {
+		t.Errorf("%d data queries, want 2", queries.Load())
+	}
+}
+
+// With callctl not running, Stasis fails at once and the DID rings its
+// static destination: the fallback callctl wrote to AstDB when it last ran.
+func TestFlowDIDWithoutCallctl(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, testbed.AllEvents(t)) // outlives the daemon
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if !testbed.Eventually(5*time.Second, func() bool {
+		return strings.Contains(testbed.CLI(t, "database get callctl-did 3612340300"), "1001")
+	}) {
+		t.Fatal("callctl did not write the DID's fallback to AstDB")
+	}
+	d.Stop(t)
+	env.Phone("1001").SetAnswer(phone.AnswerAfter(200 * time.Millisecond))
+	call, err := env.Phone("carrier").Dial(ctx, "3612340300", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(ctx)
+	got, err := env.Phone("1001").Incoming(ctx)
+	if err == nil {
+		err = got.WaitAnswered(ctx)
+	}
+	if err != nil {
+		t.Fatalf("1001 did not get the call: %v", err)
+	}
+	// And the hard-coded last resort when AstDB has nothing.
+	call.Hangup(ctx)
+	env.WaitIdle(ctx)
+	testbed.CLI(t, "database del callctl-did 3612340300")
+	call, err = env.Phone("carrier").Dial(ctx, "3612340300", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(ctx)
+	got, err = env.Phone("1001").Incoming(ctx)
+	if err == nil {
+		err = got.WaitAnswered(ctx)
+	}
+	if err != nil {
+		t.Fatalf("last resort: 1001 did not get the call: %v", err)
+	}
+}
