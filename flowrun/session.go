@@ -642,16 +642,18 @@ func (s *session) ringOne(ctx context.Context, st *flow.Step, index int) error {
 			return fmt.Errorf("flowrun: ring: bad extension %q", e)
 		}
 	}
+	// Inheritable: callctl-flow-line runs on a Local channel.
 	vars := map[string]string{
-		"CALLCTL_RING_TIMEOUT": strconv.Itoa(int((timeout + time.Second - 1) / time.Second)),
-		"CALLCTL_RING_OPTIONS": "",
+		"_CALLCTL_RING_TIMEOUT": strconv.Itoa(int((timeout + time.Second - 1) / time.Second)),
+		"_CALLCTL_RING_OPTIONS": "",
 	}
 	if st.Record {
-		vars["CALLCTL_RING_OPTIONS"] = "U(callctl-record-member)"
+		vars["_CALLCTL_RING_OPTIONS"] = "U(callctl-record-member)"
 	}
 	exten := "one"
 	if len(exts) == 1 {
 		vars["CALLCTL_RING_TARGET"] = exts[0]
+		vars["_CALLCTL_FLOW_CALLER"] = s.ch.Name
 	} else {
 		exten = "group"
 		dial := make([]string, len(exts))

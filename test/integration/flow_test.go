@@ -69,7 +69,7 @@ func TestFlowStepsLive(t *testing.T) {
 		{"query timeout takes the fallback", "3612340310", func() { slow.Store(true) }, func() { slow.Store(false) },
 			"1002", "flow:210: direct:1002:ANSWER"},
 		{"ring group, one busy", "3612340320", func() { env.Phone("1001").SetAnswer(phone.Busy()) }, func() {},
-			"1002", "flow:220: direct:1001:BUSY direct:1002:ANSWER"},
+			"1002", "flow:220: group:1001:BUSY group:1002:ANSWER"},
 		{"ring in order, unanswered then the next", "3612340330", func() { env.Phone("1003").SetAnswer(phone.NeverAnswer()) }, func() {},
 			"1004", "flow:230: direct:1003:NOANSWER direct:1004:ANSWER"},
 		{"ring with an immediate forward", "3612340330", func() {
