@@ -6,6 +6,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,8 +48,14 @@ func TestFlowStepsLive(t *testing.T) {
 		w.Write([]byte(`{"owner":"1001"}`))
 	}))
 	defer crm.Close()
+	notes := newReceiver(t)
 	d := testbed.StartDaemon(t, nil)
 	if _, err := d.Webhook().Save(webhook.Client{Name: "crm", Kind: webhook.KindDataQuery, URL: crm.URL}, false); err != nil {
+		t.Fatal(err)
+	}
+	// Told at the flow's notify step; its trigger arrival is its default
+	// (sent for every inbound call).
+	if _, err := d.Webhook().Save(webhook.Client{Name: "flownote", Kind: webhook.KindCallNotify, URL: notes.URL + "/note", Method: "POST"}, false); err != nil {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t, 4*time.Minute)
@@ -118,6 +126,57 @@ func TestFlowStepsLive(t *testing.T) {
 	}
 	if queries.Load() != 2 {
 		t.Errorf("%d data queries, want 2", queries.Load())
+	}
+	// Two query calls (flow 210) and five calls in all: five arrivals, and
+	// two notifications at the notify step, with the flow's exten.
+	atStep := 0
+	for _, n := range notes.wait(t, "/note", 7) {
+		if n.values.Get("exten") == "210" {
+			atStep++
+		}
+	}
+	if atStep != 2 {
+		t.Errorf("%d notifications at the notify step, want 2", atStep)
+	}
+}
+
+// A ring step nobody answers, then the voicemail step: the caller's message
+// is in the box (app_voicemail's spool).
+func TestFlowVoicemailLive(t *testing.T) {
+	inbox := filepath.Join(testbed.Root(), "var/spool/asterisk/voicemail/default/1003/INBOX")
+	os.RemoveAll(inbox)
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	since := time.Now()
+	call, err := env.Phone("carrier").Dial(ctx, "3612340340", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.WaitAnswered(ctx); err != nil { // VoiceMail() answers
+		t.Fatal(err)
+	}
+	time.Sleep(16 * time.Second) // the greeting, the beep, a message
+	call.Hangup(ctx)
+	var msgs []string
+	if !testbed.Eventually(10*time.Second, func() bool {
+		msgs, _ = filepath.Glob(filepath.Join(inbox, "msg*.txt"))
+		return len(msgs) == 1
+	}) {
+		t.Fatalf("messages in 1003's box: %v", msgs)
+	}
+	b, _ := os.ReadFile(msgs[0])
+	if !strings.Contains(string(b), scenario.Caller) {
+		t.Errorf("the message is not from %s:\n%s", scenario.Caller, b)
+	}
+	r := recordsSince(t, d, since, 1)[0]
+	t.Logf("record %s→%s exten %s, sub-records %s", r.Src, r.Dst, r.Exten, legsOf(r))
+	if legsOf(r) != "flow:240: direct:1003:NOANSWER" {
+		t.Errorf("sub-records %s", legsOf(r))
 	}
 }
 
