@@ -298,3 +298,47 @@ func TestVIPeXOutboundIVRRunsTheFlow(t *testing.T) {
 		t.Errorf("the flow did not run: ivr_digits %q, sub-records %s", r.IVRDigits, legsOf(r))
 	}
 }
+
+// say_digits and playback over ARI, then a hangup step: the caller is
+// answered, hears its number and a beep, and the PBX hangs up; no step
+// failed (callctl_flowrun_errors_total).
+func TestFlowSayDigitsPlaybackHangup(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	start := time.Now()
+	call, err := env.Phone("carrier").Dial(ctx, "3612340360", phone.WithCallerNumber("3612"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	end, err := call.WaitEnded(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	t.Logf("ended after %s: %v", took.Round(time.Millisecond), end)
+	if took < 2*time.Second {
+		t.Errorf("ended after %s: the digits and the beep take longer", took)
+	}
+	resp, err := http.Get(d.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "callctl_flowrun_errors_total") || strings.HasPrefix(line, `callctl_flowrun_steps_total{kind="say_digits"}`) {
+			t.Log(line)
+			if strings.HasPrefix(line, "callctl_flowrun_errors_total") {
+				t.Errorf("a step failed: %s", line)
+			}
+		}
+	}
+}
