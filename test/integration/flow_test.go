@@ -68,7 +68,7 @@ func TestFlowStepsLive(t *testing.T) {
 	}
 	defer env.Close()
 
-	for _, c := range []struct {
+	cases := []struct {
 		name    string
 		did     string
 		setup   func()
@@ -92,7 +92,29 @@ func TestFlowStepsLive(t *testing.T) {
 				t.Error(err)
 			}
 		}, "1002", "flow:230: direct:1002:ANSWER"},
-	} {
+		{"ring with a busy forward", "3612340330", func() {
+			env.Phone("1003").SetAnswer(phone.Busy())
+			if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "busy", DestinationType: "exten", Destination: "1002", CallType: "all"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func() { d.Core().Forwards.Delete(ctx, "1003", "busy") }, "1002", "flow:230: direct:1003:BUSY direct:1002:ANSWER"},
+		{"ring with a noanswer forward", "3612340330", func() {
+			if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "noanswer", DestinationType: "exten", Destination: "1002", NoAnswerTimeout: 2, CallType: "all"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func() { d.Core().Forwards.Delete(ctx, "1003", "noanswer") }, "1002", "flow:230: direct:1003:NOANSWER direct:1002:ANSWER"},
+		{"ring with an unavailable forward", "3612340330", func() {
+			env.Phone("1003").Unregister(ctx)
+			if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "unavailable", DestinationType: "exten", Destination: "1002", CallType: "all"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func() {
+			d.Core().Forwards.Delete(ctx, "1003", "unavailable")
+			env.Phone("1003").Register(ctx)
+		}, "1002", "flow:230: direct:1002:ANSWER"},
+	}
+	calls := len(cases)
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			env.Reset()
 			c.setup()
@@ -130,10 +152,10 @@ func TestFlowStepsLive(t *testing.T) {
 	if queries.Load() != 2 {
 		t.Errorf("%d data queries, want 2", queries.Load())
 	}
-	// Two query calls (flow 210) and five calls in all: five arrivals, and
-	// two notifications at the notify step, with the flow's exten.
+	// An arrival for every call, and two notifications at the notify step
+	// (the query calls of flow 210), with the flow's exten.
 	atStep := 0
-	for _, n := range notes.wait(t, "/note", 7) {
+	for _, n := range notes.wait(t, "/note", calls+2) {
 		if n.values.Get("exten") == "210" {
 			atStep++
 		}
@@ -341,4 +363,80 @@ func TestFlowSayDigitsPlaybackHangup(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A line rung by a flow (ring step, recorded): a blind transfer from the
+// answering phone and a pickup by another phone work as on any call and
+// give the seed's sub-records; the answered leg has its recording.
+func TestFlowTransferPickupRecordLive(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 2*time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+
+	t.Run("blind transfer", func(t *testing.T) {
+		env.Reset()
+		env.Phone("1001").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+		env.Phone("1002").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+		since := time.Now()
+		c, err := env.Phone("carrier").Dial(ctx, "3612340370", phone.WithCallerNumber(scenario.Caller))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Hangup(ctx)
+		leg := answeredCall(t, ctx, env.Phone("1001"))
+		if err := env.WaitBridged(ctx, "1001"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if err := leg.BlindTransfer(ctx, "1002"); err != nil {
+			t.Fatal(err)
+		}
+		answeredCall(t, ctx, env.Phone("1002"))
+		if err := env.WaitBridged(ctx, "1002"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		c.Hangup(ctx)
+		env.WaitIdle(ctx)
+		r := recordsSince(t, d, since, 1)[0]
+		t.Logf("record answered by %s, sub-records %s", r.AnsweredBy, legsOf(r))
+		if legsOf(r) != "flow:270: direct:1001:ANSWER transfer:1002:ANSWER" {
+			t.Errorf("sub-records %s", legsOf(r))
+		}
+		if len(r.Legs) > 1 && r.Legs[1].MonitorFileName == "" {
+			t.Errorf("the answered leg has no recording")
+		}
+	})
+	t.Run("pickup", func(t *testing.T) {
+		env.Reset()
+		since := time.Now()
+		c, err := env.Phone("carrier").Dial(ctx, "3612340370", phone.WithCallerNumber(scenario.Caller))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Hangup(ctx)
+		if _, err := env.Phone("1001").Incoming(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		p, err := env.Phone("1002").Dial(ctx, "*8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WaitAnswered(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		p.Hangup(ctx)
+		env.WaitIdle(ctx)
+		r := recordsSince(t, d, since, 1)[0]
+		t.Logf("record answered by %s, sub-records %s", r.AnsweredBy, legsOf(r))
+		if legsOf(r) != "flow:270: direct:1001:PICKEDUP pickup:1002:ANSWER" {
+			t.Errorf("sub-records %s", legsOf(r))
+		}
+	})
 }
