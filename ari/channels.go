@@ -105,6 +105,15 @@ func (c *Client) Hangup(ctx context.Context, id, reason string) error {
 	return c.call(ctx, "channel_hangup", http.MethodDelete, "/channels/"+id, q, nil, nil)
 }
 
+// HangupCode hangs a channel up with a Q.850 cause code (ARI's reason_code).
+func (c *Client) HangupCode(ctx context.Context, id string, cause int) error {
+	if err := checkIDs(id); err != nil {
+		return err
+	}
+	q := url.Values{"reason_code": {strconv.Itoa(cause)}}
+	return c.call(ctx, "channel_hangup", http.MethodDelete, "/channels/"+id, q, nil, nil)
+}
+
 // Answer answers a channel in Stasis.
 func (c *Client) Answer(ctx context.Context, id string) error {
 	if err := checkIDs(id); err != nil {

@@ -653,6 +653,11 @@ func (t *Tracker) blindTransfer(e *Event) {
 	}
 	if transferee := t.chans[e.TransfereeUniqueid]; transferee != nil {
 		transferee.Transfer = true
+		// A Local channel's half (a call flow rings a line through one):
+		// the dial it makes is its caller's.
+		if eff := t.effectiveCaller(transferee); eff != nil {
+			eff.Transfer = true
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrfeed"
+	"github.com/callctl/callctl/flowrun"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/recording"
@@ -47,6 +48,8 @@ type Config struct {
 	Recording recording.Config `yaml:"recording" envPrefix:"RECORDING_"`
 	// Calls tunes the call actions (ring times, AMI deadlines).
 	Calls callflow.Config `yaml:"calls" envPrefix:"CALLS_"`
+	// Flows bounds the call flows callctl runs over ARI.
+	Flows flowrun.Config `yaml:"flows" envPrefix:"FLOWS_"`
 	// API configures the HTTP API dialects.
 	API APIConfig `yaml:"api" envPrefix:"API_"`
 	// MaxProcs is how many CPUs run callctl's Go code at once (GOMAXPROCS;
@@ -161,6 +164,7 @@ func DefaultConfig() Config {
 		CDR:       cdrfeed.DefaultConfig(),
 		Recording: recording.Config{Roots: []string{"/var/spool/asterisk/monitor", "/var/spool/asterisk/recording"}},
 		Calls:     callflow.DefaultConfig(),
+		Flows:     flowrun.DefaultConfig(),
 		API:       APIConfig{AuthCacheTTL: time.Minute, TokenTTL: time.Hour},
 		MaxProcs:  1,
 		NodeID:    hostname(),
@@ -249,6 +253,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: %w", err)
 	}
 	if _, err := pbx.New(c.PBX); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.Flows.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	if _, err := cdr.NewRateTable(c.CDR.Rates); err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/extevents"
 	"github.com/callctl/callctl/flow"
+	"github.com/callctl/callctl/flowrun"
 	"github.com/callctl/callctl/internal/connlimit"
 	"github.com/callctl/callctl/natsink"
 	"github.com/callctl/callctl/pbx"
@@ -58,6 +59,8 @@ type Daemon struct {
 	webhook  *webhook.Outbox
 	nats     *natsink.Sink // nil: nats.url is not set
 	events   *extevents.Service
+	flows    flowrun.Flows
+	flowMet  *flowrun.Metrics
 	admin    *admin.Registry
 	listener *connlimit.Listener
 	mux      *http.ServeMux
@@ -117,6 +120,8 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	}
 	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
 		Recordings: recs, Log: log, Metrics: callflow.NewMetrics(d.registry)})
+	d.flows = flow.NewStore(db)
+	d.flowMet = flowrun.NewMetrics(d.registry)
 	d.admin = AdminCommands(cfg)
 	// The daemon's own outbox runs the webhook commands, so that its
 	// workers see a retry or a deleted client at once.
@@ -250,7 +255,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	defer stop()
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	errs := make(chan error, 8)
 	start := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -267,6 +272,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		start("nats", d.nats.Run)
 	}
 	start("ami", d.ami.Run)
+	runner := flowrun.New(d.cfg.Flows, flowrun.Deps{ARI: d.ari, Flows: d.flows, Directory: d.pbx,
+		Webhooks: d.webhook, Live: d.cdr.View(), AMI: d.ami, Log: d.log, Metrics: d.flowMet})
+	start("flowrun", runner.Run)
 	start("ari", d.ari.Run)
 	wg.Add(1)
 	go func() {

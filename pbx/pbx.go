@@ -73,6 +73,21 @@ type Flow struct {
 	Language string `yaml:"language"`
 }
 
+// DID is an inbound number (the number a carrier sends, as the dialplan's
+// from-carrier context sees it) and the call flow it runs.
+type DID struct {
+	Number string `yaml:"number"`
+	// Flow is the name of the call flow callctl runs for the DID (package
+	// flow); required.
+	Flow string `yaml:"flow"`
+	// Fallback is the extension (a line's internal number) the shipped
+	// dialplan rings when callctl does not take the call (not running, or
+	// over its limit of calls in flows); callctl writes it to AstDB, family
+	// callctl-did, key the DID, when it starts. Empty: the dialplan's own
+	// last resort for the DID.
+	Fallback string `yaml:"fallback,omitempty"`
+}
+
 // Config is the pbx section of the configuration.
 type Config struct {
 	// DefaultDialplan is the numbering plan of lines that name none.
@@ -83,6 +98,8 @@ type Config struct {
 	Queues          []Queue     `yaml:"queues"`
 	// Flows are the call flows outbound IVR calls may go on in.
 	Flows []Flow `yaml:"flows"`
+	// DIDs are the inbound numbers that run a call flow.
+	DIDs []DID `yaml:"dids"`
 	// OutboundContext is where outbound calls of lines are dialled (the
 	// dialplan sends non-extension numbers to the carrier).
 	OutboundContext string `yaml:"outbound_context"`
@@ -98,6 +115,7 @@ func DefaultConfig() Config {
 		OutRoutes:       []OutRoute{{ID: 1, Name: "carrier", Trunk: "carrier"}},
 		Queues:          []Queue{{ID: 1, Name: "support"}, {ID: 2, Name: "sales"}},
 		Flows:           []Flow{{Exten: "200", Language: "en"}, {Exten: "700", Language: "en"}, {Exten: "701", Language: "hu"}},
+		DIDs:            []DID{{Number: "3612340300", Flow: "seed-inbound", Fallback: "1001"}},
 		OutboundContext: "from-internal",
 	}
 	for i := 0; i < 10; i++ {
@@ -117,6 +135,7 @@ type Directory struct {
 	queues    map[string]*Queue
 	outroutes []OutRoute
 	flows     map[string]Flow
+	dids      map[string]DID
 }
 
 // New validates cfg and indexes it.
@@ -180,8 +199,48 @@ func New(cfg Config) (*Directory, error) {
 		}
 		d.flows[f.Exten] = f
 	}
+	d.dids = map[string]DID{}
+	for _, did := range d.cfg.DIDs {
+		if !didNumber.MatchString(did.Number) {
+			return nil, fmt.Errorf("pbx: did %q: number must be 1-32 of 0-9 (a leading + allowed)", did.Number)
+		}
+		if _, dup := d.dids[did.Number]; dup {
+			return nil, fmt.Errorf("pbx: did %q is listed twice", did.Number)
+		}
+		if !flowName.MatchString(did.Flow) {
+			return nil, fmt.Errorf("pbx: did %q: flow must be 1-64 of [A-Za-z0-9_.-]", did.Number)
+		}
+		if did.Fallback != "" && !d.isLine(did.Fallback) {
+			return nil, fmt.Errorf("pbx: did %q: fallback %q is not an extension's number", did.Number, did.Fallback)
+		}
+		d.dids[did.Number] = did
+	}
 	return d, nil
 }
+
+var (
+	didNumber = regexp.MustCompile(`^\+?[0-9]{1,32}$`)
+	flowName  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+)
+
+// isLine reports whether number is a line's internal number.
+func (d *Directory) isLine(number string) bool {
+	for _, e := range d.cfg.Extensions {
+		if e.Number == number {
+			return true
+		}
+	}
+	return false
+}
+
+// DID returns the inbound number's configuration.
+func (d *Directory) DID(number string) (DID, bool) {
+	did, ok := d.dids[number]
+	return did, ok
+}
+
+// IsLine reports whether number is one of the lines' internal numbers.
+func (d *Directory) IsLine(number string) bool { return d.isLine(number) }
 
 // Config returns the configuration the directory was built from (with defaults filled in).
 func (d *Directory) Config() Config { return d.cfg }

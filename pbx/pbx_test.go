@@ -54,6 +54,11 @@ func TestInvalidConfigs(t *testing.T) {
 		"bad queue":            func(c *Config) { c.Queues = append(c.Queues, Queue{ID: 3, Name: "a/b"}) },
 		"injection in a name":  func(c *Config) { c.Extensions[0].SIPUsername = "1000\r\nAction: Command" },
 		"prefix rules applied": func(c *Config) {},
+		"did twice":            func(c *Config) { c.DIDs = append(c.DIDs, c.DIDs[0]) },
+		"did not a number":     func(c *Config) { c.DIDs[0].Number = "36 1" },
+		"did without flow":     func(c *Config) { c.DIDs[0].Flow = "" },
+		"did flow with comma":  func(c *Config) { c.DIDs[0].Flow = "a,b" },
+		"did fallback unknown": func(c *Config) { c.DIDs[0].Fallback = "1999" },
 	} {
 		cfg := DefaultConfig()
 		mod(&cfg)
@@ -61,6 +66,13 @@ func TestInvalidConfigs(t *testing.T) {
 		if (err == nil) != (name == "prefix rules applied") {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+	d, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if did, ok := d.DID("3612340300"); !ok || did.Flow != "seed-inbound" || did.Fallback != "1001" {
+		t.Errorf("DID = %+v, %v", did, ok)
 	}
 	r := OutRoute{Trunk: "carrier", StripPrefix: "00", Prepend: "+"}
 	if got := r.DialString("0036301234567"); got != "PJSIP/+36301234567@carrier" {

@@ -179,6 +179,29 @@ func (o *Outbox) Notify(tx *store.Tx, ev CallEvent) error {
 	return nil
 }
 
+// TriggerFlowStep is the event of a call_notify delivery a call flow's
+// notify step asked for (whatever the client's triggers).
+const TriggerFlowStep = "flow"
+
+// NotifyStep queues a call_notify delivery of the call for the client name,
+// at a call flow's notify step: the client is told whatever its triggers.
+// It returns once the delivery is stored (sending is the workers' job).
+// Errors: ErrNoClient, ErrWrongKind, a store error.
+func (o *Outbox) NotifyStep(name string, ev CallEvent) error {
+	return o.db.Update(func(tx *store.Tx) error {
+		c, err := getClient(tx, name)
+		if err != nil {
+			return err
+		}
+		if c.Kind != KindCallNotify {
+			return fmt.Errorf("%w: %s is a %s client", ErrWrongKind, name, c.Kind)
+		}
+		p := ev.Params
+		return o.enqueue(tx, &c, &Delivery{Client: c.Name, Kind: KindCallNotify, CallID: ev.CallID,
+			SubCallID: ev.SubCallID, Seq: ev.Seq, Event: TriggerFlowStep, Params: &p})
+	})
+}
+
 // EnqueueEvent queues a form-encoded event for a target, inside the
 // caller's transaction. The target's URL must pass ValidateURL.
 func (o *Outbox) EnqueueEvent(tx *store.Tx, t Target, ev FormEvent) error {

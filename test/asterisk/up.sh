@@ -47,7 +47,7 @@ if asterisk_running; then
 	asterisk_cli "core reload" >/dev/null
 	# core reload does not load a module added to modules.conf since
 	# Asterisk started.
-	for mod in cel_sqlite3_custom.so; do
+	for mod in cel_sqlite3_custom.so app_voicemail.so; do
 		asterisk_cli "module show like $mod" | grep -q "^$mod" || asterisk_cli "module load $mod" >/dev/null
 	done
 else

@@ -119,6 +119,9 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := LoadFlows(d.DB(), cfg.PBX); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	td := &Daemon{Daemon: d, Config: cfg, URL: "http://" + d.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { td.done <- d.Run(ctx) }()

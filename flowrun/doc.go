@@ -1,0 +1,53 @@
+// Package flowrun runs call flows (package flow) over ARI, in the Stasis
+// application "callctl": the shipped dialplan (extensions_callctl_flow.conf)
+// sends a DID's call in as Stasis(callctl,did,<number>), a technical
+// extension's as Stasis(callctl,flow,<exten>), and a ring or queue step that
+// came back unanswered as Stasis(callctl,resume,<flow>,<step>,<index>,<status>).
+//
+// Core types: Runner (Run reads the application's events and starts one
+// goroutine per call), Config (limits), Deps (ARI, the flow source Flows,
+// the PBX directory, webhooks, the CDR engine's live view, AMI for AstDB).
+//
+// A call's flow, on the wire:
+//   - entry: Ring (the caller hears ringing while the flow decides), then
+//     SetVar CALLCTL_FLOW_EXTEN (the CDR engine opens the flow leg),
+//     CALLCTL_FLOW_DID, CHANNEL(language);
+//   - menu, playback, say_digits: Answer once, Play sound:<name> or
+//     digits:<digits>, keys from ChannelDtmfReceived (a key stops the
+//     prompt); the keys chosen accumulate in CALLCTL_IVR_DIGITS ("1,2");
+//   - tag: SetVar CALLCTL_TAGS; notify: a call_notify delivery queued for
+//     the client (webhook.Outbox.NotifyStep); query: webhook.Outbox.Query
+//     under the step's timeout;
+//   - ring, queue, voicemail: SetVar of the step's values and of
+//     CALLCTL_FLOW_RESUME, then Continue into callctl-flow-ring (Dial, a
+//     single line through callctl-vipex-dial and its call forwards),
+//     callctl-flow-queue (Queue) or callctl-flow-voicemail (VoiceMail): the
+//     legs are ordinary Dial and Queue legs (ringback or music on hold,
+//     transfers, pickup, sub-records). Answered, the call ends in the
+//     dialplan; not answered, it comes back as a resume and the flow goes
+//     on at the step's exit for DIALSTATUS or QUEUESTATUS;
+//   - hangup, the end of the flow: Hangup with a Q.850 cause (reason_code).
+//
+// A flow never leaves a caller in silence: a failed step goes to the
+// flow's default step (once), else the call is hung up with cause 41; a
+// call over Config.MaxCalls goes back to the dialplan at once (a DID: its
+// static destination; a technical extension: cause 34); Config.MaxSteps
+// ends a loop with cause 41. Every ARI request has Config.RequestTimeout.
+// When ARI connects, the DIDs' fallbacks (pbx.dids) are written to AstDB,
+// family callctl-did, where the dialplan finds them when callctl does not
+// run.
+//
+// Caveats: the state of a call in a flow is its goroutine while in Stasis
+// and the channel's variables while in the dialplan; a restart of callctl
+// loses the calls that are in Stasis at that moment (they stay in silence
+// until the caller hangs up), not those ringing or queued. Events lost to a
+// full queue (EventsLost) may lose a key. A ring group (several extensions
+// at once) is one Dial of their PJSIP endpoints: their forwards are not
+// applied (a single extension, and strategy order, apply them). Asterisk
+// blocks DB() on a channel thread that has been in Stasis, hence the Local
+// channel (callctl-flow-line) for a line's ring.
+//
+// Metrics (namespace callctl, subsystem flowrun): calls_running,
+// steps_total{kind}, errors_total{kind}, fallbacks_total{reason},
+// query_fallbacks_total, events_dropped_total.
+package flowrun

@@ -1,0 +1,52 @@
+package flowrun
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Metrics are the runner's Prometheus metrics.
+type Metrics struct {
+	running        prometheus.Gauge
+	steps          *prometheus.CounterVec
+	errors         *prometheus.CounterVec
+	fallbacks      *prometheus.CounterVec
+	queryFallbacks prometheus.Counter
+	eventsDropped  prometheus.Counter
+}
+
+// NewMetrics registers the metrics with reg; a nil reg keeps them unregistered.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		running: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "calls_running",
+			Help: "Calls whose flow callctl is running now.",
+		}),
+		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "steps_total",
+			Help: "Flow steps run, by kind.",
+		}, []string{"kind"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "errors_total",
+			Help: "Flow steps that failed, by kind (start: the flow could not start; step_budget: too many steps).",
+		}, []string{"kind"}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "fallbacks_total",
+			Help: "Calls sent to the dialplan's static destination, by reason (busy: over flows.max_calls; no_flow).",
+		}, []string{"reason"}),
+		queryFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "query_fallbacks_total",
+			Help: "Query steps that took their fallback (timeout, error, an answer that matched nothing).",
+		}),
+		eventsDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "events_dropped_total",
+			Help: "ARI events (keys, playback ends) dropped because a call's queue was full.",
+		}),
+	}
+	for _, k := range []string{"notify", "query", "menu", "tag", "ring", "queue", "voicemail", "playback", "say_digits", "goto", "hangup"} {
+		m.steps.WithLabelValues(k)
+	}
+	m.fallbacks.WithLabelValues("busy")
+	m.fallbacks.WithLabelValues("no_flow")
+	if reg != nil {
+		reg.MustRegister(m.running, m.steps, m.errors, m.fallbacks, m.queryFallbacks, m.eventsDropped)
+	}
+	return m
+}
