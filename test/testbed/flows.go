@@ -21,6 +21,7 @@ func LoadFlows(db *store.DB, cfg pbx.Config) error {
 	if err != nil {
 		return err
 	}
+	paths = append(paths, filepath.Join(filepath.Dir(file), "..", "..", "examples", "flows", "seed-inbound.yaml"))
 	dir, err := pbx.New(cfg)
 	if err != nil {
 		return err
@@ -47,3 +48,8 @@ func LoadFlows(db *store.DB, cfg pbx.Config) error {
 type anyClient struct{ *flow.PBXCatalog }
 
 func (anyClient) Client(name, kind string) bool { return true }
+
+// InTx keeps every client known inside Set's transaction too.
+func (c anyClient) InTx(tx *store.Tx) flow.Catalog {
+	return anyClient{c.PBXCatalog.InTx(tx).(*flow.PBXCatalog)}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/daemon"
+	"github.com/callctl/callctl/pbx"
 )
 
 // Dir returns test/asterisk.
@@ -111,6 +112,9 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	// Asterisk runs in the test bed's root: its paths live under it here.
 	cfg.Recording.HostPrefix = Root()
 	cfg.CDR.Backfill.CELPath = CELPath()
+	// The queue of the flow load test (test/load), in the test bed's
+	// queues.conf beside support and sales.
+	cfg.PBX.Queues = append(cfg.PBX.Queues, pbx.Queue{ID: 3, Name: "load"})
 	if edit != nil {
 		edit(&cfg)
 	}
