@@ -118,6 +118,15 @@ set -e
 [ $code -eq 1 ] && echo "$out" | grep -q 'unknown key "htttp"' && echo "$out" | grep -q 'log.level "loud"' ||
 	fail "config check of a bad file: exit $code: $out"
 
+# Wrong credentials: the test-bed Asterisk's own refusals.
+set +e
+out=$(in_root env CALLCTL_AMI_SECRET=wrong CALLCTL_ARI_PASSWORD=wrong callctl config check 2>&1)
+code=$?
+set -e
+[ $code -eq 1 ] && echo "$out" | grep -q 'ami: 127.0.0.1:5038 unreachable: ami: login as "callctl" refused: Authentication failed' &&
+	echo "$out" | grep -q 'ari: http://127.0.0.1:8088/ari unreachable: ari: asterisk_info: 401' ||
+	fail "config check with wrong credentials: exit $code: $out"
+
 # serve as the unit runs it (its user, its file) until it is ready.
 port=18090
 while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
