@@ -158,6 +158,18 @@ wait $serve_pid || fail "serve did not stop cleanly on SIGTERM: $(tail -5 "$root
 serve_pid=
 [ "$(in_root stat -c '%U' /var/lib/callctl/callctl.db)" = callctl ] || fail "the database is not callctl's"
 
+# Upgrade (the same package as a later version): the administrator's
+# change to the conffile and the data stay, the new version runs.
+$SUDO dpkg-deb -R "$deb" "$root/tmp/up"
+$SUDO sed -i "s/^Version: .*/Version: $version+up1/" "$root/tmp/up/DEBIAN/control"
+$SUDO dpkg-deb --root-owner-group -Znone -b "$root/tmp/up" "$root/tmp/callctl-up.deb" >/dev/null
+$SUDO sed -i 's/^  level: info$/  level: debug/' "$root/etc/callctl/callctl.yaml"
+check "upgrade" in_root dpkg -i --force-confold /tmp/callctl-up.deb >/dev/null
+[ "$(in_root dpkg-query -W -f='${Version}' callctl)" = "$version+up1" ] || fail "after the upgrade: $(in_root dpkg-query -W callctl)"
+grep -q '^  level: debug$' "$root/etc/callctl/callctl.yaml" || fail "the upgrade replaced the changed conffile"
+in_root runuser -u callctl -- callctl user list --json | grep -q '"name": "crm"' || fail "the upgrade lost the data"
+[ "$(in_root stat -c '%a %U %G' /etc/callctl/callctl.yaml)" = "640 root callctl" ] || fail "callctl.yaml after the upgrade"
+
 # Remove keeps the data and the configuration; purge removes everything.
 check "dpkg -r" in_root dpkg -r callctl >/dev/null
 [ -f "$root/var/lib/callctl/callctl.db" ] && [ -f "$root/etc/callctl/callctl.yaml" ] || fail "remove lost the data or the configuration"
@@ -167,4 +179,4 @@ if ! diff -u "$root.before" "$root.after" >"$root.diff"; then
 	cat "$root.diff" >&2
 	fail "the purge left something behind"
 fi
-log "deb-test: ok: installed, checked, served, purged cleanly in a fresh $SUITE root ($((SECONDS - start)) s)"
+log "deb-test: ok: installed, checked, served, upgraded, purged cleanly in a fresh $SUITE root ($((SECONDS - start)) s)"
