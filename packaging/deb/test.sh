@@ -127,6 +127,12 @@ set -e
 	echo "$out" | grep -q 'ari: http://127.0.0.1:8088/ari unreachable: ari: asterisk_info: 401' ||
 	fail "config check with wrong credentials: exit $code: $out"
 
+# An admin command as root before the daemon ever ran creates the database:
+# it must be callctl's, or the daemon could not open it.
+check "status before the first start" in_root callctl status >/dev/null
+[ "$(in_root stat -c '%U %G %a' /var/lib/callctl/callctl.db)" = "callctl callctl 600" ] ||
+	fail "a database made by root's CLI: $(in_root stat -c '%U %G %a' /var/lib/callctl/callctl.db)"
+
 # serve as the unit runs it (its user, its file) until it is ready.
 port=18090
 while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
@@ -156,7 +162,6 @@ in_root callctl user list --json | grep -q '"name": "crm"' || fail "user list"
 kill -TERM $serve_pid
 wait $serve_pid || fail "serve did not stop cleanly on SIGTERM: $(tail -5 "$root/tmp/serve.log")"
 serve_pid=
-[ "$(in_root stat -c '%U' /var/lib/callctl/callctl.db)" = callctl ] || fail "the database is not callctl's"
 
 # Upgrade (the same package as a later version): the administrator's
 # change to the conffile and the data stay, the new version runs.
