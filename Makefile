@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 
-.PHONY: run test unit integration testbed-up testbed-down fuzz bench load load-cps vet build
+.PHONY: run test unit integration testbed-up testbed-down fuzz bench load load-cps vet build deb deb-test
 
 ## run: bring up the test-bed Asterisk and run the daemon with the built-in defaults
 ## (Asterisk runs in the test bed's root: its recording paths live under it)
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o bin/callctl ./cmd/callctl
 
 ## test: everything CI runs — installs what it needs (Go modules, the test bed, sipp)
-test: testbed-up vet unit integration
+test: testbed-up vet unit integration deb-test
 
 vet:
 	$(GO) mod download
@@ -34,6 +34,16 @@ integration: testbed-up
 
 testbed-up:
 	bash test/asterisk/up.sh
+
+## deb: callctl_<version>_amd64.deb in the repository's root (dpkg-deb; packaging/deb)
+deb:
+	bash packaging/deb/build.sh
+
+## deb-test: the package installed, configured, run against the test-bed Asterisk and
+## purged in a fresh Debian root (packaging/deb/test.sh; the package is built outside the lock)
+deb-test:
+	d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && deb=$$(bash packaging/deb/build.sh "$$d") && bash packaging/deb/test.sh --base && \
+	flock -o $(TESTBED_LOCK) bash -c 'bash test/asterisk/up.sh && bash packaging/deb/test.sh "$$0"' "$$deb"
 
 testbed-down:
 	bash test/asterisk/down.sh

@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -208,11 +209,27 @@ func direct(ctx context.Context, dataDir string, reg *Registry, name string, bod
 		return nil, err
 	}
 	defer db.Close()
+	giveToDirOwner(dataDir, db.Path())
 	res, err := reg.run(ctx, db, name, body)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(res)
+}
+
+// giveToDirOwner hands a database file that root just created in a data
+// directory of another user (the package's /var/lib/callctl, callctl's) to
+// that user: otherwise `callctl user add` run as root before the daemon's
+// first start would leave a file the daemon cannot open.
+func giveToDirOwner(dir, file string) {
+	if os.Geteuid() != 0 {
+		return
+	}
+	var d, f syscall.Stat_t
+	if syscall.Stat(dir, &d) != nil || syscall.Stat(file, &f) != nil || d.Uid == 0 || f.Uid != 0 {
+		return
+	}
+	os.Chown(file, int(d.Uid), int(d.Gid))
 }
 
 // Status is the result of the "status" command.

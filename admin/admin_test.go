@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,5 +85,25 @@ func TestLockedDatabaseWithoutSocketIsExplained(t *testing.T) {
 	err = Exec(context.Background(), filepath.Join(dir, "admin.sock"), dir, NewRegistry(), "status", nil, nil)
 	if !errors.Is(err, store.ErrLocked) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Run as root on another user's data directory (the package's
+// /var/lib/callctl), the database file the CLI creates is that user's.
+func TestDirectAsRootGivesTheFileToTheDirsOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	dir := t.TempDir()
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	var st Status
+	if err := Exec(context.Background(), filepath.Join(dir, "admin.sock"), dir, NewRegistry(), "status", nil, &st); err != nil {
+		t.Fatal(err)
+	}
+	var f syscall.Stat_t
+	if err := syscall.Stat(filepath.Join(dir, store.FileName), &f); err != nil || f.Uid != 65534 || f.Gid != 65534 {
+		t.Errorf("%v: owner %d:%d", err, f.Uid, f.Gid)
 	}
 }

@@ -38,7 +38,8 @@
 //     PreDialGoSub: use the dialplan for pre-dial routines).
 //
 // Core types: Client (Run, Action, List, Subscribe), Action, Message and
-// Subscription.
+// Subscription. Probe is a one-off login on its own connection, without
+// the library (callctl config check).
 //
 // Caveats: the library cannot be closed and reconnects every second at a fixed
 // interval; a Client is meant to live as long as the process. Duplicate

@@ -1,12 +1,11 @@
 package daemon
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -181,30 +180,166 @@ func hostname() string {
 }
 
 // LoadConfig reads the YAML file at path ("" for none) over the defaults,
-// applies the environment and validates the result.
+// applies the environment and validates the result. Its error is a
+// *ConfigError that lists every problem found.
 func LoadConfig(path string, environ map[string]string) (Config, error) {
+	cfg, problems := CheckConfig(path, environ)
+	if len(problems) > 0 {
+		return cfg, &ConfigError{Path: path, Problems: problems}
+	}
+	return cfg, nil
+}
+
+// ConfigError lists the problems of a configuration, each a line that names
+// the key (and the file's line where it has one).
+type ConfigError struct {
+	Path     string
+	Problems []string
+}
+
+func (e *ConfigError) Error() string {
+	where := "config"
+	if e.Path != "" {
+		where += " " + e.Path
+	}
+	if len(e.Problems) == 1 {
+		return where + ": " + e.Problems[0]
+	}
+	return fmt.Sprintf("%s: %d problems:\n  %s", where, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// CheckConfig is LoadConfig that goes on past the first problem: it
+// returns the configuration as far as it could be read and every problem
+// found (unknown keys with their lines, values that do not parse, bad
+// environment variables, unreadable secret files, invalid settings). It
+// does not reach out to Asterisk: see CheckConnections.
+func CheckConfig(path string, environ map[string]string) (Config, []string) {
 	cfg := DefaultConfig()
+	var problems []string
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, fmt.Errorf("config: %w", err)
+			return cfg, []string{err.Error()}
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return cfg, []string{strings.TrimPrefix(err.Error(), "yaml: ")}
+		}
+		if len(doc.Content) > 0 {
+			root := doc.Content[0]
+			if root.Kind != yaml.MappingNode && !(root.Kind == yaml.ScalarNode && root.Tag == "!!null") {
+				return cfg, []string{fmt.Sprintf("line %d: the file must be a mapping of keys (data_dir: ..., http: ...)", root.Line)}
+			}
+			problems = append(problems, unknownKeys(root, reflect.TypeOf(cfg), "")...)
+			if err := root.Decode(&cfg); err != nil {
+				var te *yaml.TypeError
+				if !errors.As(err, &te) {
+					return cfg, append(problems, err.Error())
+				}
+				problems = append(problems, te.Errors...)
+			}
 		}
 	}
 	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "CALLCTL_", Environment: environ}); err != nil {
-		return cfg, fmt.Errorf("config: environment: %w", err)
+		var agg env.AggregateError
+		if errors.As(err, &agg) {
+			for _, e := range agg.Errors {
+				problems = append(problems, "environment: "+e.Error())
+			}
+		} else {
+			problems = append(problems, "environment: "+err.Error())
+		}
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = hostname()
 	}
 	if err := readSecret(&cfg.AMI.Secret, cfg.AMI.SecretFile); err != nil {
-		return cfg, err
+		problems = append(problems, "ami.secret_file: "+err.Error())
 	}
 	if err := readSecret(&cfg.ARI.Password, cfg.ARI.PasswordFile); err != nil {
-		return cfg, err
+		problems = append(problems, "ari.password_file: "+err.Error())
 	}
-	return cfg, cfg.Validate()
+	return cfg, append(problems, cfg.problems()...)
+}
+
+// unknownKeys lists the keys of the mapping n that t (a struct with yaml
+// tags) does not have, with their lines, and those of the mappings below.
+func unknownKeys(n *yaml.Node, t reflect.Type, prefix string) []string {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	collectFields(t, fields)
+	var problems []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		ft, ok := fields[k.Value]
+		if !ok {
+			p := fmt.Sprintf("line %d: unknown key %q", k.Line, prefix+k.Value)
+			if s := closest(k.Value, fields); s != "" {
+				p += fmt.Sprintf(" (did you mean %q?)", prefix+s)
+			}
+			problems = append(problems, p)
+			continue
+		}
+		switch {
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)):
+			problems = append(problems, unknownKeys(v, ft, prefix+k.Value+".")...)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && v.Kind == yaml.SequenceNode:
+			for j, e := range v.Content {
+				problems = append(problems, unknownKeys(e, ft.Elem(), fmt.Sprintf("%s%s[%d].", prefix, k.Value, j))...)
+			}
+		}
+	}
+	return problems
+}
+
+func collectFields(t reflect.Type, fields map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case opts == "inline":
+			collectFields(f.Type, fields)
+		case name == "":
+			fields[strings.ToLower(f.Name)] = f.Type
+		default:
+			fields[name] = f.Type
+		}
+	}
+}
+
+// closest returns the key of fields nearest to name (at most two edits
+// away), or "".
+func closest(name string, fields map[string]reflect.Type) string {
+	best, bestD := "", 3
+	for f := range fields {
+		if d := editDistance(name, f); d < bestD || (d == bestD && f < best) {
+			best, bestD = f, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func readSecret(dst *string, file string) error {
@@ -213,76 +348,76 @@ func readSecret(dst *string, file string) error {
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("config: secret file: %w", err)
+		return err
 	}
 	*dst = strings.TrimRight(string(data), "\r\n")
 	return nil
 }
 
-// Validate reports the first invalid setting.
+// Validate reports every invalid setting (nil when there is none).
 func (c Config) Validate() error {
+	if p := c.problems(); len(p) > 0 {
+		return &ConfigError{Problems: p}
+	}
+	return nil
+}
+
+// problems lists the invalid settings, one line each.
+func (c Config) problems() []string {
+	var ps []string
+	add := func(err error) {
+		if err != nil {
+			ps = append(ps, strings.TrimPrefix(err.Error(), "config: "))
+		}
+	}
 	if c.DataDir == "" {
-		return errors.New("config: data_dir is empty")
+		add(errors.New("data_dir is empty"))
 	}
 	if _, err := c.Location(); err != nil {
-		return fmt.Errorf("config: timezone: %w", err)
+		add(fmt.Errorf("timezone: %w", err))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("config: log.level %q: want debug, info, warn or error", c.Log.Level)
+		add(fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
 	}
 	switch c.Log.Format {
 	case "json", "console", "auto":
 	default:
-		return fmt.Errorf("config: log.format %q: want json, console or auto", c.Log.Format)
+		add(fmt.Errorf("log.format %q: want json, console or auto", c.Log.Format))
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-		return fmt.Errorf("config: http.listen: %w", err)
+		add(fmt.Errorf("http.listen: %w", err))
 	}
 	if c.HTTP.MaxBodyBytes < 1024 || c.HTTP.ShutdownTimeout <= 0 {
-		return errors.New("config: http.max_body_bytes must be at least 1024 and http.shutdown_timeout positive")
+		add(errors.New("http.max_body_bytes must be at least 1024 and http.shutdown_timeout positive"))
 	}
 	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 || c.HTTP.MaxConns < 1 || c.HTTP.HealthConns < 1 {
-		return errors.New("config: http.read_timeout and http.write_timeout must be positive, http.max_conns and http.health_conns at least 1")
+		add(errors.New("http.read_timeout and http.write_timeout must be positive, http.max_conns and http.health_conns at least 1"))
 	}
-	if err := c.AMI.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if err := c.ARI.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
+	add(c.AMI.Validate())
+	add(c.ARI.Validate())
 	if _, err := pbx.New(c.PBX); err != nil {
-		return fmt.Errorf("config: %w", err)
+		add(err)
 	}
-	if err := c.Flows.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
+	add(c.Flows.Validate())
 	if _, err := cdr.NewRateTable(c.CDR.Rates); err != nil {
-		return fmt.Errorf("config: %w", err)
+		add(err)
 	}
-	if err := c.CDR.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if err := c.Recording.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
+	add(c.CDR.Validate())
+	add(c.Recording.Validate())
 	if c.MaxProcs < 0 {
-		return errors.New("config: max_procs must be 0 (every CPU) or more")
+		add(errors.New("max_procs must be 0 (every CPU) or more"))
 	}
 	if c.GCPercent != 0 && (c.GCPercent < 10 || c.GCPercent > 1000) {
-		return errors.New("config: gc_percent must be 0 (Go's default) or 10 to 1000")
+		add(errors.New("gc_percent must be 0 (Go's default) or 10 to 1000"))
 	}
 	if c.NodeID == "" || len(c.NodeID) > 255 || strings.ContainsFunc(c.NodeID, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		return fmt.Errorf("config: node_id %q: want 1-255 printable characters", c.NodeID)
+		add(fmt.Errorf("node_id %q: want 1-255 printable characters", c.NodeID))
 	}
-	if err := c.Webhook.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if err := c.NATS.Validate(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	return nil
+	add(c.Webhook.Validate())
+	add(c.NATS.Validate())
+	return ps
 }
 
 // ApplyRuntime sets GOMAXPROCS and GOGC for the daemon process from

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -141,6 +142,10 @@ type Directory struct {
 // New validates cfg and indexes it.
 func New(cfg Config) (*Directory, error) {
 	d := &Directory{cfg: cfg, byEP: map[string]*Extension{}, trunks: map[string]*Trunk{}, queues: map[string]*Queue{}}
+	// The defaults below are filled into copies: the caller's lists stay
+	// as they were configured.
+	d.cfg.Extensions = slices.Clone(cfg.Extensions)
+	d.cfg.Trunks = slices.Clone(cfg.Trunks)
 	if cfg.DefaultDialplan == "" {
 		d.cfg.DefaultDialplan = "default"
 	}

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/callctl/callctl/admin"
-	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/flow"
 )
 
@@ -26,7 +25,7 @@ const flowUsage = `usage:
 func flowCommand(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprint(stderr, flowUsage)
-		return 2
+		return exitUsage
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("callctl flow "+sub, flag.ContinueOnError)
@@ -35,7 +34,7 @@ func flowCommand(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.Bool("json", false, "list: print JSON")
 	positional, ok := parseInterleaved(fs, args)
 	if !ok {
-		return 2
+		return exitUsage
 	}
 	cmd := "flow " + sub
 	want := 1
@@ -46,17 +45,17 @@ func flowCommand(args []string, stdout, stderr io.Writer) int {
 	case "set", "list", "show", "del":
 	default:
 		fmt.Fprintf(stderr, "callctl: unknown command flow %s\n\n%s", sub, flowUsage)
-		return 2
+		return exitUsage
 	}
 	if len(positional) != want {
 		fmt.Fprint(stderr, flowUsage)
-		return 2
+		return exitUsage
 	}
-	cfg, err := daemon.LoadConfig(*configPath, environment())
-	if err != nil {
-		fmt.Fprintln(stderr, "callctl:", err)
-		return 2
+	cfg, ok := loadConfig(*configPath, environment(), stderr)
+	if !ok {
+		return exitError
 	}
+	var err error
 	ctx := backgroundContext()
 	switch sub {
 	case "set":
@@ -68,8 +67,7 @@ func flowCommand(args []string, stdout, stderr io.Writer) int {
 			data, err = os.ReadFile(file)
 		}
 		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+			return fail(stderr, err)
 		}
 		var in flow.Info
 		if err := adminExec(ctx, cfg, cmd, flow.SetArgs{Source: string(data)}, &in); err != nil {
@@ -81,7 +79,7 @@ func flowCommand(args []string, stdout, stderr io.Writer) int {
 			for _, line := range strings.Split(ue.Message, "\n") {
 				fmt.Fprintf(stderr, "callctl: %s: %s\n", file, line)
 			}
-			return 2
+			return exitError
 		}
 		verb := "saved"
 		if in.Replaced {
@@ -114,5 +112,5 @@ func flowCommand(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "flow %s deleted\n", positional[0])
 	}
-	return 0
+	return exitOK
 }

@@ -37,20 +37,20 @@ func TestFlowCommandsWithoutADaemon(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"flow", "set", jump}, 2, `jump.json: flow "jump": steps[1] (id "g"): goto.flow: unknown flow "seed-inbound"`},
+		{[]string{"flow", "set", jump}, 1, `jump.json: flow "jump": steps[1] (id "g"): goto.flow: unknown flow "seed-inbound"`},
 		{[]string{"flow", "set", seed}, 0, "flow seed-inbound saved (4 steps, exten 200)"},
 		{[]string{"flow", "set", seed}, 0, "flow seed-inbound replaced (4 steps, exten 200)"},
 		{[]string{"flow", "set", jump}, 0, "flow jump saved (2 steps, exten -)"},
-		{[]string{"flow", "set", bad}, 2, "bad.yaml: flow \"bad\": steps[0] (id \"menu1\"): menu.choices[\"3\"]: unknown step \"foo\"\n" +
+		{[]string{"flow", "set", bad}, 1, "bad.yaml: flow \"bad\": steps[0] (id \"menu1\"): menu.choices[\"3\"]: unknown step \"foo\"\n" +
 			"callctl: " + bad + ": flow \"bad\": steps[1] (id \"a\"): queue.name: unknown queue \"billing\"\n"},
-		{[]string{"flow", "set", typo}, 2, `typo.yaml: flow "typo": line 4: unknown key "casue" in hangup`},
-		{[]string{"flow", "set", clash}, 2, `clash.yaml: flow "clash": exten: "200" is the technical extension of flow "seed-inbound"`},
-		{[]string{"flow", "set", filepath.Join(dir, "none.yaml")}, 2, "no such file"},
+		{[]string{"flow", "set", typo}, 1, `typo.yaml: flow "typo": line 4: unknown key "casue" in hangup`},
+		{[]string{"flow", "set", clash}, 1, `clash.yaml: flow "clash": exten: "200" is the technical extension of flow "seed-inbound"`},
+		{[]string{"flow", "set", filepath.Join(dir, "none.yaml")}, 1, "no such file"},
 		{[]string{"flow", "list"}, 0, "NAME          EXTEN  LANGUAGE  STEPS  FIRST\njump          -      en        2      m\nseed-inbound  200    en        4      menu1\n"},
 		{[]string{"flow", "show", "seed-inbound"}, 0, "name: seed-inbound\nexten: \"200\"\nlanguage: en\nsteps:\n  - id: menu1\n    menu:\n      prompt: beep\n      timeout: 5s\n"},
-		{[]string{"flow", "show", "nope"}, 2, "no such flow: nope"},
-		{[]string{"flow", "del", "seed-inbound"}, 2, `in use: flow "seed-inbound": the goto of flow "jump" steps[1] (id "g") names it`},
-		{[]string{"flow", "del", "nope"}, 2, "no such flow: nope"},
+		{[]string{"flow", "show", "nope"}, 1, "no such flow: nope"},
+		{[]string{"flow", "del", "seed-inbound"}, 1, `in use: flow "seed-inbound": the goto of flow "jump" steps[1] (id "g") names it`},
+		{[]string{"flow", "del", "nope"}, 1, "no such flow: nope"},
 		{[]string{"flow", "del", "jump"}, 0, "flow jump deleted"},
 		{[]string{"flow", "show"}, 2, "usage"},
 		{[]string{"flow", "set"}, 2, "usage"},

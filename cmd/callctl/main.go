@@ -1,6 +1,8 @@
 // Command callctl is the callctl daemon and its administration CLI.
 //
 //	callctl serve [--config FILE]         run the daemon
+//	callctl config check [--config FILE] [--offline] | config default
+//	callctl help [COMMAND] | COMMAND --help
 //	callctl status [--config FILE]        database status (works while the daemon runs)
 //	callctl cdr list [--since T] [--until T] [--exten N] [--limit N] [--json]
 //	callctl cdr show ID [--json]
@@ -19,8 +21,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,6 +44,8 @@ const usage = `usage: callctl <command> [flags]
 commands:
   serve     run the daemon
   status    show the database status
+  config check [--offline]   validate the configuration, try AMI and ARI, print it (secrets masked)
+  config default             every key with its default and a comment (the packaged callctl.yaml)
   cdr list  finished calls, newest first [--since T] [--until T] [--exten N] [--limit N]
   cdr show  one finished call and its sub-records: cdr show ID
   user add NAME [--password-stdin | --password-file F] [--actions all|a,b,c]
@@ -65,20 +67,29 @@ commands:
             call flows (YAML or JSON; callctl flow for details)
   nats status   messages waiting for NATS JetStream and the last acknowledgement [--json]
   version   print the version
+  help [COMMAND]   this overview, or a command's usage (also: callctl COMMAND --help)
 
 Times (T) are "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" in the PBX's time zone, or RFC 3339.
 
-Every command takes --config FILE (default: built-in defaults) and honours
-CALLCTL_* environment variables; see README.md.
+Every command takes --config FILE (default: /etc/callctl/callctl.yaml when it
+exists, else the built-in defaults) and honours CALLCTL_* environment
+variables; list commands take --json. Exit status: 0 done, 1 not done (a bad
+configuration, refused, failed), 2 a wrong command line. See README.md.
 `
 
 // run executes one command and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return exitUsage
+	}
+	if wantsHelp(args) {
+		return help(args, stdout, stderr)
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "config" {
+		return configCommand(args, stdout, stderr)
+	}
 	if cmd == "webhook" {
 		return webhookCommand(args, stdout, stderr)
 	}
@@ -91,11 +102,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cmd == "flow" {
 		return flowCommand(args, stdout, stderr)
 	}
-	if (cmd == "cdr" || cmd == "user" || cmd == "agent" || cmd == "app") && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if cmd == "cdr" || cmd == "user" || cmd == "agent" || cmd == "app" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "callctl: %s needs a subcommand\n\n", cmd)
+			help([]string{cmd}, stderr, stderr)
+			return exitUsage
+		}
 		cmd, args = cmd+" "+args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("callctl "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, "(callctl help %s for the usage)\n", cmd) }
 	configPath := fs.String("config", "", "YAML configuration file")
 	jsonOut := fs.Bool("json", false, "print JSON")
 	since := fs.String("since", "", "cdr list: calls that started at or after this time")
@@ -117,19 +134,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Flags may follow positional arguments: callctl user add alice --password x
 	positional, ok := parseInterleaved(fs, args)
 	if !ok {
-		return 2
+		return exitUsage
 	}
 	environ := environment()
 
 	switch cmd {
 	case "version":
 		fmt.Fprintln(stdout, "callctl", version)
-		return 0
+		return exitOK
 	case "serve":
-		cfg, err := daemon.LoadConfig(*configPath, environ)
-		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+		if len(positional) > 0 {
+			fmt.Fprintln(stderr, "usage: callctl serve [--config FILE]")
+			return exitUsage
+		}
+		cfg, ok := loadConfig(*configPath, environ, stderr)
+		if !ok {
+			return exitError
 		}
 		cfg.ApplyRuntime(environ)
 		log := daemon.NewLogger(cfg.Log, os.Stderr)
@@ -146,10 +166,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "status":
-		cfg, err := daemon.LoadConfig(*configPath, environ)
-		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+		cfg, ok := loadConfig(*configPath, environ, stderr)
+		if !ok {
+			return exitError
 		}
 		var st admin.Status
 		if err := adminExec(context.Background(), cfg, "status", nil, &st); err != nil {
@@ -164,25 +183,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "cdr list", "cdr show":
-		cfg, err := daemon.LoadConfig(*configPath, environ)
-		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+		cfg, ok := loadConfig(*configPath, environ, stderr)
+		if !ok {
+			return exitError
 		}
 		loc, _ := cfg.Location()
 		return cdrCommand(cmd, positional, cdrFlags{*since, *until, *exten, *limit, *jsonOut}, cfg, loc, stdout, stderr)
 	case "app add", "app list", "app del":
-		cfg, err := daemon.LoadConfig(*configPath, environ)
-		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+		cfg, ok := loadConfig(*configPath, environ, stderr)
+		if !ok {
+			return exitError
 		}
 		return appCommand(cmd, positional, *jsonOut, cfg, stdout, stderr)
 	case "user add", "user list", "user del", "agent add", "agent list", "agent del":
-		cfg, err := daemon.LoadConfig(*configPath, environ)
-		if err != nil {
-			fmt.Fprintln(stderr, "callctl:", err)
-			return 2
+		cfg, ok := loadConfig(*configPath, environ, stderr)
+		if !ok {
+			return exitError
 		}
 		if strings.HasPrefix(cmd, "user") {
 			return userCommand(cmd, positional, password, *actions, *jsonOut, cfg, stdout, stderr)
@@ -190,8 +206,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return agentCommand(cmd, positional, pin, *name, *queues, *jsonOut, cfg, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "callctl: unknown command %q\n\n%s", cmd, usage)
-		return 2
+		return exitUsage
 	}
+}
+
+// systemConfig is the configuration file a command reads when it names
+// none (and CALLCTL_CONFIG is not set): the package installs it.
+var systemConfig = "/etc/callctl/callctl.yaml"
+
+// configFile is the file a command reads: --config, else CALLCTL_CONFIG,
+// else systemConfig when it exists, else none (the built-in defaults).
+func configFile(flagValue string, environ map[string]string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := environ["CALLCTL_CONFIG"]; p != "" {
+		return p
+	}
+	if _, err := os.Stat(systemConfig); err == nil {
+		return systemConfig
+	}
+	return ""
+}
+
+// loadConfig loads the configuration, or prints its problems (one a line)
+// and returns false.
+func loadConfig(flagValue string, environ map[string]string, stderr io.Writer) (daemon.Config, bool) {
+	cfg, err := daemon.LoadConfig(configFile(flagValue, environ), environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "callctl:", err)
+		return cfg, false
+	}
+	return cfg, true
 }
 
 func environment() map[string]string {
@@ -206,20 +252,7 @@ func environment() map[string]string {
 
 func fail(stderr io.Writer, err error) int {
 	fmt.Fprintln(stderr, "callctl:", err)
-	var ue *admin.Error
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
-}
-
-func printJSON(w io.Writer, v any) int {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return 1
-	}
-	return 0
+	return exitError
 }
 
 // adminExec runs an admin command through the daemon or on the database.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/natsink"
 )
 
@@ -32,10 +31,9 @@ func natsCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, natsUsage)
 		return 2
 	}
-	cfg, err := daemon.LoadConfig(*configPath, environment())
-	if err != nil {
-		fmt.Fprintln(stderr, "callctl:", err)
-		return 2
+	cfg, ok := loadConfig(*configPath, environment(), stderr)
+	if !ok {
+		return exitError
 	}
 	var st natsink.Status
 	if err := adminExec(backgroundContext(), cfg, "nats status", nil, &st); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/pbxusers"
 	"github.com/callctl/callctl/phonebook"
 )
@@ -51,10 +50,9 @@ func pbxusersCommand(what string, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	cfg, err := daemon.LoadConfig(*configPath, environment())
-	if err != nil {
-		fmt.Fprintln(stderr, "callctl:", err)
-		return 2
+	cfg, ok := loadConfig(*configPath, environment(), stderr)
+	if !ok {
+		return exitError
 	}
 	ctx := backgroundContext()
 	id := func() (int, bool) {

@@ -30,7 +30,10 @@ type secretSource struct {
 	file      string
 }
 
-var errNoSecret = errors.New("no secret given")
+var (
+	errNoSecret   = errors.New("no secret given")
+	errTwoSources = errors.New("more than one source")
+)
 
 // read returns the secret. Only one source may be named; with none, it
 // prompts (twice, to catch typos) when stdin is a terminal, and fails
@@ -44,7 +47,7 @@ func (s secretSource) read(stderr io.Writer) (string, error) {
 	}
 	switch {
 	case n > 1:
-		return "", fmt.Errorf("give only one of --%s, --%s-stdin, --%s-file", s.flag, s.flag, s.flag)
+		return "", fmt.Errorf("give only one of --%s, --%s-stdin, --%s-file: %w", s.flag, s.flag, s.flag, errTwoSources)
 	case s.arg != "":
 		return s.arg, nil
 	case s.fromStdin:

@@ -32,11 +32,11 @@ func TestSecretsOffTheCommandLine(t *testing.T) {
 		{[]string{"user", "add", "a", "--password-stdin"}, "from-stdin\n", nil, 0, "user a added"},
 		{[]string{"user", "add", "b", "--password-file", file}, "", nil, 0, "user b added"},
 		{[]string{"user", "add", "c"}, "", []string{"typed", "typed"}, 0, "user c added"},
-		{[]string{"user", "add", "d"}, "", []string{"typed", "typo"}, 2, "the two passwords differ"},
+		{[]string{"user", "add", "d"}, "", []string{"typed", "typo"}, 1, "the two passwords differ"},
 		{[]string{"user", "add", "e"}, "", nil, 2, "usage"}, // no terminal, no source
 		{[]string{"user", "add", "f", "--password", "x", "--password-stdin"}, "y\n", nil, 2, "only one of"},
-		{[]string{"user", "add", "g", "--password-stdin"}, "\n", nil, 2, "empty password"},
-		{[]string{"user", "add", "h", "--password-file", filepath.Join(dir, "missing")}, "", nil, 2, "no such file"},
+		{[]string{"user", "add", "g", "--password-stdin"}, "\n", nil, 1, "empty password"},
+		{[]string{"user", "add", "h", "--password-file", filepath.Join(dir, "missing")}, "", nil, 1, "no such file"},
 		{[]string{"agent", "add", "7001", "--pin-stdin"}, "4321\n", nil, 0, "agent 7001 added"},
 		{[]string{"agent", "add", "7002"}, "", []string{"9876", "9876"}, 0, "agent 7002 added"},
 	} {

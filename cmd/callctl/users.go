@@ -70,13 +70,16 @@ func readSecret(s secretSource, usage string, stderr io.Writer) (string, int) {
 	switch {
 	case errors.Is(err, errNoSecret):
 		fmt.Fprintln(stderr, usage)
-		return "", 2
+		return "", exitUsage
+	case errors.Is(err, errTwoSources):
+		fmt.Fprintln(stderr, "callctl:", err)
+		return "", exitUsage
 	case err != nil:
 		fmt.Fprintln(stderr, "callctl:", err)
-		return "", 2
+		return "", exitError
 	case secret == "":
 		fmt.Fprintf(stderr, "callctl: empty %s\n", s.what)
-		return "", 2
+		return "", exitError
 	}
 	return secret, 0
 }

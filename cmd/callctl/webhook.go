@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/webhook"
 )
 
@@ -74,10 +73,9 @@ func webhookCommand(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	cfg, err := daemon.LoadConfig(*configPath, environment())
-	if err != nil {
-		fmt.Fprintln(stderr, "callctl:", err)
-		return 2
+	cfg, ok := loadConfig(*configPath, environment(), stderr)
+	if !ok {
+		return exitError
 	}
 	loc, _ := cfg.Location()
 	ctx := backgroundContext()
