@@ -103,8 +103,9 @@ func (t *Tracker) emit(kind ChangeKind, c *call, l *leg, at time.Time) *Change {
 }
 
 func (t *Tracker) callInfo(c *call) CallInfo {
-	ci := CallInfo{ID: c.ID, Linkedid: c.Linkedid, Start: c.Start, FlowExten: c.Vars.FlowExten,
-		IVRDigits: c.Vars.IVRDigits, Tags: c.Vars.Tags, CCCall: c.Vars.CCCall, CustomCDR: c.Vars.CustomCDR}
+	v := c.vars()
+	ci := CallInfo{ID: c.ID, Linkedid: c.Linkedid, Start: c.Start, FlowExten: v.FlowExten,
+		IVRDigits: v.IVRDigits, Tags: v.Tags, CCCall: v.CCCall, CustomCDR: v.CustomCDR}
 	if o := c.origin(); o != nil {
 		ci.Inbound = o.Kind == kindTrunk
 		ci.Caller, ci.CallerName, ci.Dialled = o.CallerNum, o.CallerName, o.Exten

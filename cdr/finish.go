@@ -19,10 +19,11 @@ func (t *Tracker) record(c *call) (Record, bool) {
 		return Record{}, false
 	}
 	o := c.origin()
+	v := c.vars()
 	r := Record{
 		ID: c.ID, Linkedid: c.Linkedid, Start: c.Start, Hangup: c.hangupMax,
-		IVRDigits: c.Vars.IVRDigits, CCCall: c.Vars.CCCall, Pincode: c.Vars.Pincode,
-		CustomField: c.Vars.Tags, CustomCDR: c.Vars.CustomCDR, RecordingPath: c.Vars.Recording,
+		IVRDigits: v.IVRDigits, CCCall: v.CCCall, Pincode: v.Pincode,
+		CustomField: v.Tags, CustomCDR: v.CustomCDR, RecordingPath: v.Recording,
 		Resynced: c.Resynced, Adopted: c.Adopted,
 	}
 	for _, ch := range c.members {
@@ -49,7 +50,7 @@ func (t *Tracker) record(c *call) (Record, bool) {
 			r.Direction, r.Answer = Inbound, answering.Answer
 			r.AnsweredBy, r.DstUserID = answering.Exten, answering.DstUserID
 		}
-		r.Exten = c.Vars.FlowExten
+		r.Exten = v.FlowExten
 		if r.Exten == "" && answering != nil {
 			r.Exten = answering.Exten
 		}

@@ -38,6 +38,10 @@ func (t *Tracker) State() State {
 func (t *Tracker) saved(c *call) *CallState {
 	cc := *c
 	cc.members, cc.dirty, cc.unsaved = nil, false, false
+	if c.Vars != nil {
+		v := *c.Vars
+		cc.Vars = &v
+	}
 	cc.Legs = make([]*leg, len(c.Legs))
 	for i, l := range c.Legs {
 		ll := *l

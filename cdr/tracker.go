@@ -60,16 +60,32 @@ type call struct {
 	Start     time.Time  `json:"start"`
 	Channels  []string   `json:"channels"` // uniqueids of every channel that took part, in order
 	Legs      []*leg     `json:"legs"`
-	Vars      callVars   `json:"vars"`
-	Adopted   bool       `json:"adopted,omitempty"`
+	Vars      *callVars  `json:"vars,omitempty"`     // nil until one is set: most calls set none
 	ByAgent   string     `json:"by_agent,omitempty"` // AgentComplete's Reason: caller or agent
-	Resynced  bool       `json:"resynced,omitempty"`
 	Seq       int        `json:"seq,omitempty"`      // changes reported so far
-	Answered  bool       `json:"answered,omitempty"` // CallAnswered reported
 	hangupMax time.Time  // latest hangup seen
 	members   []*channel // the channels, as pointers (rebuilt on restore)
+	Adopted   bool       `json:"adopted,omitempty"`
+	Resynced  bool       `json:"resynced,omitempty"`
+	Answered  bool       `json:"answered,omitempty"` // CallAnswered reported
 	dirty     bool       // in Tracker.dirty
 	unsaved   bool       // in Tracker.unsaved
+}
+
+// vars returns the call's variables (zero when none was set).
+func (c *call) vars() callVars {
+	if c.Vars == nil {
+		return callVars{}
+	}
+	return *c.Vars
+}
+
+// setVars returns the call's variables to change, made on first use.
+func (c *call) setVars() *callVars {
+	if c.Vars == nil {
+		c.Vars = &callVars{}
+	}
+	return c.Vars
 }
 
 type callVars struct {
@@ -82,7 +98,7 @@ type callVars struct {
 	Recording string    `json:"recording,omitempty"`
 }
 
-type chanKind int
+type chanKind uint8
 
 const (
 	kindOther chanKind = iota
@@ -96,14 +112,12 @@ type channel struct {
 	Uniqueid   string    `json:"uniqueid"`
 	Name       string    `json:"name"`
 	Linkedid   string    `json:"linkedid"`
-	Kind       chanKind  `json:"kind"`
 	Endpoint   string    `json:"endpoint,omitempty"`
 	Line       Line      `json:"line"`
 	Created    time.Time `json:"created"`
 	Answered   time.Time `json:"answered"`
 	Hungup     time.Time `json:"hungup"`
 	HangupReq  time.Time `json:"hangup_req"` // first HangupRequest (from its own side)
-	Cause      int       `json:"cause,omitempty"`
 	State      string    `json:"state"`
 	CallerNum  string    `json:"caller_num,omitempty"`
 	CallerName string    `json:"caller_name,omitempty"`
@@ -112,15 +126,19 @@ type channel struct {
 	Exten      string    `json:"exten,omitempty"` // the dialled number when it was created
 	DialedBy   string    `json:"dialed_by,omitempty"`
 	DialString string    `json:"dial_string,omitempty"`
-	Queue      string    `json:"queue,omitempty"`    // the queue it waits in
-	Transfer   bool      `json:"transfer,omitempty"` // blind-transferred: its next dial is to the target
+	Queue      string    `json:"queue,omitempty"` // the queue it waits in
 	Bridge     string    `json:"bridge,omitempty"`
 	Recording  string    `json:"recording,omitempty"`
-	Moved      bool      `json:"moved,omitempty"`  // leaving for another call (transfer, pickup)
 	Former     []string  `json:"former,omitempty"` // linkedids of the calls it left
 	LegIdx     int       `json:"leg,omitempty"`    // 1-based index of its open leg in its call
 	FlowIdx    int       `json:"flow,omitempty"`   // 1-based index of its open call-flow leg
 	call       *call
+	// The small fields last, together: a channel is one of the
+	// tracker's largest per-call structures.
+	Kind     chanKind `json:"kind"`
+	Transfer bool     `json:"transfer,omitempty"` // blind-transferred: its next dial is to the target
+	Moved    bool     `json:"moved,omitempty"`    // leaving for another call (transfer, pickup)
+	Cause    int32    `json:"cause,omitempty"`
 }
 
 func (c *channel) live() bool { return c.Hungup.IsZero() && !c.Moved }
@@ -263,8 +281,8 @@ func (t *Tracker) apply(e *Event) {
 		if ch != nil {
 			ch.Queue = keep(e.Queue)
 			t.closeFlow(ch, e.Time)
-			if id := t.opts.Directory.QueueID(e.Queue); id != 0 && ch.call.Vars.CCCall == 0 {
-				ch.call.Vars.CCCall = id
+			if id := t.opts.Directory.QueueID(e.Queue); id != 0 && ch.call.vars().CCCall == 0 {
+				ch.call.setVars().CCCall = id
 			}
 		}
 	case "QueueCallerLeave", "QueueCallerAbandon":
@@ -522,7 +540,7 @@ func (t *Tracker) answered(ch *channel, at time.Time) {
 }
 
 func (t *Tracker) varSet(ch *channel, e *Event) {
-	v := &ch.call.Vars
+	v := ch.call.setVars()
 	value := keep(e.Value)
 	switch e.Variable {
 	case "CALLCTL_FLOW_EXTEN":
@@ -598,7 +616,7 @@ func (t *Tracker) hangup(ch *channel, at time.Time, cause int) {
 	if !ch.Hungup.IsZero() {
 		return
 	}
-	ch.Hungup, ch.Cause = at, cause
+	ch.Hungup, ch.Cause = at, int32(cause)
 	t.touch(ch.call)
 	t.closeLeg(ch, at, statusFromCause(cause))
 	t.closeFlow(ch, at)

@@ -173,7 +173,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 					continue
 				}
 				if m, err := d.metrics(); err == nil {
-					samples = append(samples, sample{live: m["callctl_cdr_live_calls"], anon: float64(rss(d.cmd.Process.Pid, "RssAnon"))})
+					samples = append(samples, newSample(m, rss(d.cmd.Process.Pid, "RssAnon")))
 				}
 			}
 		}
@@ -181,7 +181,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 
 	if heapOut != "" && d != nil { // when the last call is placed, most calls are up
 		time.AfterFunc(time.Duration(float64(calls)/rate*float64(time.Second)), func() {
-			resp, err := plainHTTP.Get(d.url + "/debug/pprof/heap")
+			resp, err := plainHTTP.Get(d.url + "/debug/pprof/heap?gc=1") // after a collection: what is live now
 			if err != nil {
 				return
 			}
@@ -313,19 +313,50 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
 	fmt.Printf("  anonymous       peak %.1f MiB (start %.1f MiB), %.1f KiB per live call (the rest is the database file's pages)\n",
 		float64(r.peakAnon)/1024, float64(r.baseAnon)/1024, anonPerCall)
-	fmt.Printf("  per live call   %.1f KiB: slope of anonymous memory over calls up, while they come up and stay (samples 1 s apart)\n", slope(r.samples))
+	fmt.Printf("  per live call   %.1f KiB: slope of anonymous memory over calls up, while they come up and stay (samples 1 s apart)\n",
+		slope(r.samples, func(s sample) float64 { return s.anon }))
+	fmt.Printf("  of which (Go)   heap %.1f KiB (live at the last GC %.1f), idle heap kept %.1f, stacks %.1f KiB (%.2f goroutines per call)\n",
+		slope(r.samples, func(s sample) float64 { return s.heapAlloc }), slope(r.samples, func(s sample) float64 { return s.heapLive }),
+		slope(r.samples, func(s sample) float64 { return s.heapIdle }), slope(r.samples, func(s sample) float64 { return s.stacks }),
+		slope(r.samples, func(s sample) float64 { return s.goroutines }))
 	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
 		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
 }
 
-// sample is callctl's anonymous memory (KiB) with so many calls up.
-type sample struct{ live, anon float64 }
+// sample is callctl's memory (KiB) with so many calls up: its anonymous
+// memory from /proc and the Go runtime's own account of it (/metrics), to
+// tell where the memory of a call in progress goes.
+type sample struct {
+	live, anon float64
+	heapAlloc  float64 // live objects and garbage not collected yet
+	heapLive   float64 // marked live at the last collection (next GC target / (1+GOGC/100))
+	heapIdle   float64 // heap spans free but kept (not returned to the system)
+	stacks     float64 // goroutine stacks
+	goroutines float64 // a count, not KiB
+}
 
-// slope is the least-squares slope of memory over calls up while calls
-// come up and stay (not while they end: freed memory is returned late):
-// what one more call in progress costs, the garbage collector's headroom
-// included.
-func slope(samples []sample) float64 {
+// gogc is callctl's GOGC, for the live heap from the next GC target (the
+// load test runs callctl with the default gc_percent unless GOGC is set).
+func gogc() float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("GOGC"), 64); err == nil && v > 0 {
+		return v
+	}
+	return 100
+}
+
+func newSample(m map[string]float64, anon int64) sample {
+	return sample{live: m["callctl_cdr_live_calls"], anon: float64(anon),
+		heapAlloc:  m["go_memstats_heap_alloc_bytes"] / 1024,
+		heapLive:   m["go_memstats_next_gc_bytes"] / (1 + gogc()/100) / 1024,
+		heapIdle:   (m["go_memstats_heap_idle_bytes"] - m["go_memstats_heap_released_bytes"]) / 1024,
+		stacks:     m["go_memstats_stack_inuse_bytes"] / 1024,
+		goroutines: m["go_goroutines"]}
+}
+
+// slope is the least-squares slope of y over calls up while calls come up
+// and stay (not while they end: freed memory is returned late): what one
+// more call in progress costs, the garbage collector's headroom included.
+func slope(samples []sample, y func(sample) float64) float64 {
 	peak := 0.0
 	for _, s := range samples {
 		peak = max(peak, s.live)
@@ -344,7 +375,7 @@ func slope(samples []sample) float64 {
 	var n, sx, sy, sxx, sxy float64
 	for _, s := range samples {
 		n++
-		sx, sy, sxx, sxy = sx+s.live, sy+s.anon, sxx+s.live*s.live, sxy+s.live*s.anon
+		sx, sy, sxx, sxy = sx+s.live, sy+y(s), sxx+s.live*s.live, sxy+s.live*y(s)
 	}
 	if d := n*sxx - sx*sx; n > 2 && d != 0 {
 		return (n*sxy - sx*sy) / d
