@@ -73,9 +73,9 @@ func (s *Store) getCached(tx *store.Tx, name string) (Flow, bool, error) {
 	if ok && bytes.Equal(d.text, v) {
 		return d.f.Clone(), true, nil
 	}
-	f, err := decode(v, 0)
+	f, err := decodeStored(name, v)
 	if err != nil {
-		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
+		return Flow{}, true, err
 	}
 	s.mu.Lock()
 	if s.decoded == nil || len(s.decoded) >= maxDecoded {
@@ -91,11 +91,17 @@ func getTx(tx *store.Tx, name string) (Flow, bool, error) {
 	if err != nil || v == nil {
 		return Flow{}, false, err
 	}
+	f, err := decodeStored(name, v)
+	return f, true, err
+}
+
+// decodeStored decodes the stored text of the flow called name.
+func decodeStored(name string, v []byte) (Flow, error) {
 	f, err := decode(v, 0)
 	if err != nil {
-		return Flow{}, true, fmt.Errorf("flow: the stored flow %q: %w", name, err)
+		return Flow{}, fmt.Errorf("flow: the stored flow %q: %w", name, err)
 	}
-	return f, true, nil
+	return f, nil
 }
 
 // Get returns the flow called name, and whether there is one. The flow

@@ -3,6 +3,7 @@ package vipex
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -137,16 +138,8 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 		doc.Run(t, b.server, func(r *http.Request) (map[string]string, error) { return readParams(r) }, e)
 	}
-	doc.Coverage(t, keys(CoreActions()))
+	doc.Coverage(t, slices.Collect(maps.Keys(CoreActions())))
 	t.Logf("validated answers (ok, error) by action: %v", doc.Counts())
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 // The document's reasons are the dialect's table (Reasons), no more, no

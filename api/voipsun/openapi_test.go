@@ -2,8 +2,10 @@ package voipsun
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,7 +134,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		{Trunk: true, ID: 12, User: "siptrunk4", Host: "192.0.2.9", Port: "5060", Status: "NonQualified", Contact: "sip:siptrunk4@192.0.2.9:5060"}}}, everyone, zerolog.Nop(), nil),
 		readParams, openapitest.Exchange{Action: "sipstatus", Target: Path + "?action=sipstatus"})
 
-	doc.Coverage(t, keys(CoreActions()))
+	doc.Coverage(t, slices.Collect(maps.Keys(CoreActions())))
 	t.Logf("validated answers (ok, error) by action: %v", doc.Counts())
 }
 
