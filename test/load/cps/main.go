@@ -53,6 +53,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/pbx"
@@ -161,11 +162,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		if err := d.setFlow(filepath.Join(here, "..", "..", "testbed", "testdata", "flows", "load.yaml")); err != nil {
 			return err
 		}
-		removeMember, err := addQueueMember()
+		stopAgent, err := startAgent(work, here, time.Duration(float64(calls)/rate*float64(time.Second))+talk+120*time.Second)
 		if err != nil {
 			return err
 		}
-		defer removeMember()
+		defer stopAgent()
 	} else {
 		uas, err := startUAS(work, talk, calls, rate)
 		if err != nil {
@@ -354,8 +355,8 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 			flagged.backfilled, flagged.resynced, flagged.adopted)
 	}
 	if flowMode {
-		fmt.Printf("through the flow  %d records with ivr_digits 1, %d with cc_call (queue); steps run: %.0f menu, %.0f queue; flow errors %.0f, fallbacks %.0f\n",
-			flagged.digits, flagged.queued, r.menuSteps, r.queueSteps, r.flowErrors, r.flowFallbacks)
+		fmt.Printf("through the flow  %d records with ivr_digits 1, %d with cc_call, %d with a queue leg answered; steps run: %.0f menu, %.0f queue; flow errors %.0f, fallbacks %.0f\n",
+			flagged.digits, flagged.queued, flagged.agentAnswered, r.menuSteps, r.queueSteps, r.flowErrors, r.flowFallbacks)
 	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
@@ -368,6 +369,11 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
 	fmt.Printf("  anonymous       peak %.1f MiB (start %.1f MiB), %.1f KiB per live call (the rest is the database file's pages)\n",
 		float64(r.peakAnon)/1024, float64(r.baseAnon)/1024, anonPerCall)
+	if flowMode { // all calls come up within a second or so: too few samples for a slope
+		fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
+			r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
+		return
+	}
 	fmt.Printf("  per live call   %.1f KiB: slope of anonymous memory over calls up, while they come up and stay (samples 1 s apart)\n",
 		slope(r.samples, func(s sample) float64 { return s.anon }))
 	fmt.Printf("  of which (Go)   heap %.1f KiB (live at the last GC %.1f), idle heap kept %.1f, stacks %.1f KiB (%.2f goroutines per call)\n",
@@ -734,6 +740,12 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 			if r.CCCall != 0 {
 				flagged.queued++
 			}
+			for _, l := range r.Legs {
+				if l.Kind == cdr.KindQueue && l.Status == "ANSWER" {
+					flagged.agentAnswered++
+					break
+				}
+			}
 			switch {
 			case r.Backfilled:
 				flagged.backfilled++
@@ -756,7 +768,7 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 
 // flagged counts the records of the last countRecords by how callctl
 // got them, other than live.
-var flagged struct{ backfilled, resynced, adopted, digits, queued int }
+var flagged struct{ backfilled, resynced, adopted, digits, queued, agentAnswered int }
 
 // csvLinkedids reads the linkedids (first column) of Asterisk's CDR lines
 // after the first skip lines, and how many lines there are.
