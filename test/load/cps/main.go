@@ -27,10 +27,11 @@
 // 3612340350, which runs the test bed's call flow "load" (stored in the
 // fresh database as `callctl flow set` does): a menu, where sipp presses 1
 // (SIP INFO, the carrier endpoint's dtmf_mode), then the queue load, whose
-// Local member (callctl-test,wait) answers every call. A call_end client
-// on a local receiver is configured as with -callend. The report adds the
-// records that went through the menu and the queue (ivr_digits 1, cc_call),
-// the flow runner's errors and fallbacks, and the call_end POSTs received.
+// member, line 1009, is a second sipp (register.xml, agent.xml) that
+// answers every call. A call_end client on a local receiver is configured
+// as with -callend. The report adds the records that went through the menu
+// and the queue (ivr_digits 1, cc_call, an answered queue leg), the flow
+// runner's errors and fallbacks, and the call_end POSTs received.
 package main
 
 import (
@@ -74,7 +75,7 @@ func main() {
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
 	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
-	flag.BoolVar(&flowMode, "flow", false, "inbound calls from the carrier to DID 3612340350: the call flow load (a menu, key 1 by SIP INFO, then the queue load, answered by a Local member); a call_end client as with -callend (at most 500 calls, talk at most 25s)")
+	flag.BoolVar(&flowMode, "flow", false, "inbound calls from the carrier to DID 3612340350: the call flow load (a menu, key 1 by SIP INFO, then the queue load, whose agent is a sipp on line 1009); a call_end client as with -callend (at most 500 calls, talk at most 25s)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
 		fmt.Fprintln(os.Stderr, "cps:", err)
