@@ -13,6 +13,13 @@
 //	                              the .jsonl then keeps only the events the
 //	                              CDR engine reads
 //
+// A scenario that runs one of callctl's call flows (Scenario.NeedsFlows:
+// ivr-queue, DID 3612340300) plays with callctl running in this process
+// (test/testbed RunDaemon: the test bed's configuration and flows, a fresh
+// data directory), started before the scenario and stopped after it, so
+// that the flow runs over ARI as in production; the other scenarios play
+// without callctl.
+//
 // Usage: go run ./test/record [-out cdr/testdata] [-cel] [scenario …]  (default: all)
 package main
 
@@ -81,11 +88,32 @@ func run(out string, names []string) error {
 		list = append(list, s)
 	}
 	for _, s := range list {
-		if err := record(ctx, env, s, out); err != nil {
+		if err := recordWithFlows(ctx, env, s, out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// recordWithFlows records s, with callctl's flow runner if it needs one.
+func recordWithFlows(ctx context.Context, env *scenario.Env, s scenario.Scenario, out string) error {
+	if !s.NeedsFlows() {
+		return record(ctx, env, s, out)
+	}
+	dir, err := os.MkdirTemp("", "callctl-record-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	d, err := testbed.RunDaemon(dir, zerolog.New(os.Stderr).Level(zerolog.WarnLevel).With().Timestamp().Logger(), nil)
+	if err != nil {
+		return fmt.Errorf("callctl for %s: %w", s.Name, err)
+	}
+	err = record(ctx, env, s, out)
+	if cerr := d.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("callctl: %w", cerr)
+	}
+	return err
 }
 
 func record(ctx context.Context, env *scenario.Env, s scenario.Scenario, out string) error {

@@ -146,6 +146,15 @@ type Scenario struct {
 	Run  func(ctx context.Context, e *Env) error
 }
 
+// flowScenarios are the scenarios whose calls run one of callctl's call
+// flows (a DID that enters Stasis): without callctl's flow runner they
+// take the DID's static fallback instead.
+var flowScenarios = map[string]bool{"ivr-queue": true}
+
+// NeedsFlows reports whether s needs callctl's flow runner (with the test
+// bed's flows, test/testbed LoadFlows) while it plays.
+func (s Scenario) NeedsFlows() bool { return flowScenarios[s.Name] }
+
 // Get returns the scenario called name.
 func Get(name string) (Scenario, bool) {
 	for _, s := range All {

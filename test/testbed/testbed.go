@@ -6,6 +6,7 @@ package testbed
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -105,8 +106,21 @@ type Daemon struct {
 // It waits until /readyz answers 200 and stops the daemon at the end of the test.
 func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	t.Helper()
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
+	d, err := RunDaemon(t.TempDir(), log, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop(t) })
+	return d
+}
+
+// RunDaemon is StartDaemon outside a test (test/record): callctl with the
+// test bed's configuration and flows, its data in dataDir, logging to log.
+// Close stops it.
+func RunDaemon(dataDir string, log zerolog.Logger, edit func(*daemon.Config)) (*Daemon, error) {
 	cfg := daemon.DefaultConfig()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dataDir
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Log.Level = "warn"
 	// Asterisk runs in the test bed's root: its paths live under it here.
@@ -118,33 +132,40 @@ func StartDaemon(t testing.TB, edit func(*daemon.Config)) *Daemon {
 	if edit != nil {
 		edit(&cfg)
 	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel).With().Timestamp().Logger()
 	d, err := daemon.New(cfg, log)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	if err := LoadFlows(d.DB(), cfg.PBX); err != nil {
-		t.Fatal(err)
+		d.DB().Close()
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	td := &Daemon{Daemon: d, Config: cfg, URL: "http://" + d.Addr(), cancel: cancel, done: make(chan error, 1)}
 	go func() { td.done <- d.Run(ctx) }()
-	t.Cleanup(func() { td.Stop(t) })
 	if !td.WaitReady(15 * time.Second) {
-		t.Fatal("callctl did not become ready within 15 s")
+		td.Close()
+		return nil, errors.New("callctl did not become ready within 15 s")
 	}
-	return td
+	return td, nil
 }
 
 // Stop stops the daemon and waits for it; it is safe to call twice.
 func (d *Daemon) Stop(t testing.TB) {
+	if err := d.Close(); err != nil {
+		t.Errorf("daemon: %v", err)
+	}
+}
+
+// Close stops the daemon and waits for it, returning what its Run
+// returned; it is safe to call twice (nil the second time).
+func (d *Daemon) Close() error {
 	d.cancel()
 	if err, ok := <-d.done; ok {
 		close(d.done)
-		if err != nil {
-			t.Errorf("daemon: %v", err)
-		}
+		return err
 	}
+	return nil
 }
 
 // Ready reports whether /readyz answers 200.

@@ -21,6 +21,17 @@
 // calls it missed must come back from Asterisk's CEL log (backfill). The
 // report then compares the calls with Asterisk's own CDRs (missing,
 // doubled); callctl's CPU and memory are not measured.
+//
+// With -flow, the calls come in from the carrier instead (sipp on the
+// carrier's address, 127.0.0.1:5090, test/load/cps/inbound.xml) to DID
+// 3612340350, which runs the test bed's call flow "load" (stored in the
+// fresh database as `callctl flow set` does): a menu, where sipp presses 1
+// (SIP INFO, the carrier endpoint's dtmf_mode), then the queue load, whose
+// member, line 1009, is a second sipp (register.xml, agent.xml) that
+// answers every call. A call_end client on a local receiver is configured
+// as with -callend. The report adds the records that went through the menu
+// and the queue (ivr_digits 1, cc_call, an answered queue leg), the flow
+// runner's errors and fallbacks, and the call_end POSTs received.
 package main
 
 import (
@@ -43,6 +54,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/cdr/cdrstore"
 	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/pbx"
@@ -63,6 +75,7 @@ func main() {
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
 	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
+	flag.BoolVar(&flowMode, "flow", false, "inbound calls from the carrier to DID 3612340350: the call flow load (a menu, key 1 by SIP INFO, then the queue load, whose agent is a sipp on line 1009); a call_end client as with -callend (at most 500 calls, talk at most 1m)")
 	flag.Parse()
 	if err := run(*calls, *rate, *talk, *withCallctl, *ext); err != nil {
 		fmt.Fprintln(os.Stderr, "cps:", err)
@@ -88,9 +101,24 @@ type result struct {
 	astCalls, astMissing    int // Asterisk's CDRs of the run, and those callctl has no record of
 	dropped, truncated      float64
 	delays                  histogram
+	// -flow: the flow runner's counters, and the records that went
+	// through the menu (ivr_digits 1) and the queue (cc_call)
+	flowErrors, flowFallbacks float64
+	menuSteps, queueSteps     float64
 }
 
 func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext string) error {
+	if flowMode {
+		// flows.max_calls is 500 by default: more calls would not run
+		// the flow; the agent's sipp and the run are bounded by the talk.
+		if calls < 1 || calls > maxFlowCalls || talk > time.Minute || talk < 0 {
+			return fmt.Errorf("-flow: 1–%d calls and -talk at most 1m", maxFlowCalls)
+		}
+		if killEvery > 0 || !withCallctl {
+			return errors.New("-flow needs callctl, and without -kill-every")
+		}
+		measureDelivery = true
+	}
 	if err := testbed.Up(); err != nil {
 		return err
 	}
@@ -131,11 +159,22 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 		defer rec.stop()
 	}
-	uas, err := startUAS(work, talk, calls, rate)
-	if err != nil {
-		return err
+	if flowMode {
+		if err := d.setFlow(filepath.Join(here, "..", "..", "testbed", "testdata", "flows", "load.yaml")); err != nil {
+			return err
+		}
+		stopAgent, err := startAgent(work, here, time.Duration(float64(calls)/rate*float64(time.Second))+talk+120*time.Second)
+		if err != nil {
+			return err
+		}
+		defer stopAgent()
+	} else {
+		uas, err := startUAS(work, talk, calls, rate)
+		if err != nil {
+			return err
+		}
+		defer uas.Process.Kill()
 	}
-	defer uas.Process.Kill()
 
 	var res result
 	astStart := cpuSeconds(astPID)
@@ -194,17 +233,24 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	}
 	stat := filepath.Join(work, "uac-stat.csv")
 	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
-	uac := exec.Command("sipp", "127.0.0.1:5060", "-sf", filepath.Join(here, "uac.xml"),
-		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw"+ext,
-		"-i", "127.0.0.1", "-p", "5170", "-mp", "26600",
+	// Line 1010 calling out, or the carrier calling in (no auth: Asterisk
+	// knows the carrier by its address; -aa answers the UPDATE of the
+	// queue member's connected line).
+	side := []string{"-sf", filepath.Join(here, "uac.xml"),
+		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw" + ext, "-p", "5170"}
+	if flowMode {
+		side = []string{"-sf", filepath.Join(here, "inbound.xml"), "-s", flowDID, "-set", "digit", "1", "-p", "5090", "-aa"}
+	}
+	uac := exec.Command("sipp", append(append([]string{"127.0.0.1:5060"}, side...),
+		"-i", "127.0.0.1", "-mp", "26600",
 		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
 		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
 		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
-		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, "uac-errors.log"), "-nostdin")
+		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, "uac-errors.log"), "-nostdin")...)
 	uac.Dir = work
 	uacOut, _ := os.Create(filepath.Join(work, "uac.out"))
 	uac.Stdout, uac.Stderr = uacOut, uacOut
-	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v)\n", calls, rate, talk, withCallctl)
+	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v, flow: %v)\n", calls, rate, talk, withCallctl, flowMode)
 	stopKilling, killed := make(chan struct{}), make(chan int, 1)
 	if d != nil && killEvery > 0 {
 		go func() { killed <- d.killLoop(killEvery, stopKilling) }()
@@ -232,7 +278,8 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			m, err := d.metrics()
-			if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 {
+			if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 &&
+				(rcv == nil || m["callctl_webhook_pending"] == 0) {
 				break
 			}
 			time.Sleep(500 * time.Millisecond)
@@ -264,6 +311,12 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		res.dropped = m["callctl_ami_events_dropped_total"]
 		res.truncated = m["callctl_ami_truncated_events_total"]
 		res.delays = d.histogram("callctl_cdr_commit_delay_seconds")
+		if flowMode {
+			res.flowErrors = d.sum("callctl_flowrun_errors_total")
+			res.flowFallbacks = d.sum("callctl_flowrun_fallbacks_total")
+			res.menuSteps = d.sum(`callctl_flowrun_steps_total{kind="menu"}`)
+			res.queueSteps = d.sum(`callctl_flowrun_steps_total{kind="queue"}`)
+		}
 		d.stop()
 		var have map[string]int
 		if res.records, res.dupes, have, err = countRecords(d.dataDir, started.Add(-time.Second)); err != nil {
@@ -302,6 +355,10 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		fmt.Printf("  records         %d backfilled from CEL, %d resynced (up at a kill, closed at the restart), %d adopted\n",
 			flagged.backfilled, flagged.resynced, flagged.adopted)
 	}
+	if flowMode {
+		fmt.Printf("through the flow  %d records with ivr_digits 1, %d with cc_call, %d with a queue leg answered; steps run: %.0f menu, %.0f queue; flow errors %.0f, fallbacks %.0f\n",
+			flagged.digits, flagged.queued, flagged.agentAnswered, r.menuSteps, r.queueSteps, r.flowErrors, r.flowFallbacks)
+	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
 	perCall, anonPerCall := 0.0, 0.0
@@ -313,6 +370,11 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
 	fmt.Printf("  anonymous       peak %.1f MiB (start %.1f MiB), %.1f KiB per live call (the rest is the database file's pages)\n",
 		float64(r.peakAnon)/1024, float64(r.baseAnon)/1024, anonPerCall)
+	if flowMode { // all calls come up within a second or so: too few samples for a slope
+		fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
+			r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
+		return
+	}
 	fmt.Printf("  per live call   %.1f KiB: slope of anonymous memory over calls up, while they come up and stay (samples 1 s apart)\n",
 		slope(r.samples, func(s sample) float64 { return s.anon }))
 	fmt.Printf("  of which (Go)   heap %.1f KiB (live at the last GC %.1f), idle heap kept %.1f, stacks %.1f KiB (%.2f goroutines per call)\n",
@@ -413,6 +475,9 @@ func startDaemon(work string) (*daemonProc, error) {
 	// set here are written, so an older binary (-bin) reads the file too.
 	cfg := daemon.DefaultConfig()
 	cfg.PBX.Extensions = append(cfg.PBX.Extensions, pbx.Extension{ID: 11, Number: "1010", PublicNumber: "36123451010"})
+	if flowMode { // the flow load's queue (test bed queues.conf), as test/testbed configures it
+		cfg.PBX.Queues = append(cfg.PBX.Queues, pbx.Queue{ID: 3, Name: "load"})
+	}
 	cfg.DataDir = d.dataDir
 	d.cfg = cfg // for the admin socket (-callend)
 	file := map[string]any{
@@ -547,6 +612,26 @@ func (d *daemonProc) metricLines() ([]string, error) {
 	return out, sc.Err()
 }
 
+// sum adds the samples of a metric whose labels start with prefix (the
+// name alone: every label; name{kind="menu"}: that one).
+func (d *daemonProc) sum(prefix string) float64 {
+	lines, _ := d.metricLines()
+	if !strings.Contains(prefix, "{") {
+		prefix += "{"
+	} else {
+		prefix = strings.TrimSuffix(prefix, "}")
+	}
+	total := 0.0
+	for _, l := range lines {
+		name, val, ok := strings.Cut(l, " ")
+		if ok && strings.HasPrefix(name, prefix) {
+			v, _ := strconv.ParseFloat(val, 64)
+			total += v
+		}
+	}
+	return total
+}
+
 // histogram is a Prometheus histogram's cumulative buckets.
 type histogram struct {
 	bounds []float64
@@ -650,6 +735,18 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 		recs, err := cdrstore.List(tx, cdrstore.Filter{Since: since, Limit: math.MaxInt32})
 		for _, r := range recs {
 			seen[r.Linkedid]++
+			if r.IVRDigits == "1" {
+				flagged.digits++
+			}
+			if r.CCCall != 0 {
+				flagged.queued++
+			}
+			for _, l := range r.Legs {
+				if l.Kind == cdr.KindQueue && l.Status == "ANSWER" {
+					flagged.agentAnswered++
+					break
+				}
+			}
 			switch {
 			case r.Backfilled:
 				flagged.backfilled++
@@ -672,7 +769,7 @@ func countRecords(dataDir string, since time.Time) (n, dupes int, seen map[strin
 
 // flagged counts the records of the last countRecords by how callctl
 // got them, other than live.
-var flagged struct{ backfilled, resynced, adopted int }
+var flagged struct{ backfilled, resynced, adopted, digits, queued, agentAnswered int }
 
 // csvLinkedids reads the linkedids (first column) of Asterisk's CDR lines
 // after the first skip lines, and how many lines there are.
