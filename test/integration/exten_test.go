@@ -103,6 +103,7 @@ func TestExtensionCallForwardsThroughTheBuiltInFlow(t *testing.T) {
 		{"external only: not applied", callflow.Forward{Number: "1003", Type: "immediate", DestinationType: "exten", Destination: "1002", CallType: "external"},
 			func() {}, func() {}, "1003", "direct:1003:ANSWER"},
 	} {
+		env.Reset()
 		if err := d.Core().Forwards.Set(ctx, c.forward); err != nil {
 			t.Fatal(err)
 		}
