@@ -118,9 +118,10 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	flows := flow.NewStore(db)
+	d.flows = flows
 	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
-		Recordings: recs, Log: log, Metrics: callflow.NewMetrics(d.registry)})
-	d.flows = flow.NewStore(db)
+		Recordings: recs, Flows: flowLanguages{flows}, Log: log, Metrics: callflow.NewMetrics(d.registry)})
 	d.flowMet = flowrun.NewMetrics(d.registry)
 	d.admin = AdminCommands(cfg)
 	// The daemon's own outbox runs the webhook commands, so that its
@@ -345,4 +346,19 @@ func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// flowLanguages is the flow store as callflow asks it for a technical
+// extension's language (VIPeX outbound_ivr).
+type flowLanguages struct{ s *flow.Store }
+
+func (l flowLanguages) FlowLanguage(exten string) (string, bool, error) {
+	f, ok, err := l.s.ByExten(exten)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	if f.Language == "" {
+		return flow.DefaultLanguage, true, nil
+	}
+	return f.Language, true, nil
 }
