@@ -4,6 +4,7 @@ package integration
 
 import (
 	"bufio"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -140,6 +141,42 @@ func TestExtensionCallForwardsThroughTheBuiltInFlow(t *testing.T) {
 		if n := metric(t, d, extensionCalls) - before; n != 1 {
 			t.Errorf("%s: %s went up by %v, want 1", c.name, extensionCalls, n)
 		}
+	}
+}
+
+// A voicemail forward of an internal call through the built-in flow:
+// VoiceMail() answers the caller on its channel after Stasis (an app, not
+// a "dangerous" function), and the callee's phone never rings.
+func TestExtensionCallVoicemailForward(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "immediate", DestinationType: "voicemail", CallType: "all"}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Core().Forwards.Delete(ctx, "1003", "immediate")
+	before := metric(t, d, extensionCalls)
+	call, err := env.Phone("1000").Dial(ctx, "1003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.WaitAnswered(ctx); err != nil {
+		t.Fatalf("VoiceMail did not answer: %v", err)
+	}
+	time.Sleep(time.Second)
+	call.Hangup(ctx)
+	env.WaitIdle(ctx)
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if in, err := env.Phone("1003").Incoming(short); err == nil {
+		t.Errorf("1003 rang (%v)", in)
+	}
+	if n := metric(t, d, extensionCalls) - before; n != 1 {
+		t.Errorf("%s went up by %v, want 1", extensionCalls, n)
 	}
 }
 
