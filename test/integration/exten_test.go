@@ -13,6 +13,7 @@ import (
 
 	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr/cdrtest"
+	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/test/phone"
 	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
@@ -219,4 +220,54 @@ func TestExtensionCallWithoutCallctl(t *testing.T) {
 	ring("1001", "1001")
 	env.Phone("1003").SetAnswer(phone.Busy())
 	ring("1003", "1002")
+}
+
+// Over flows.max_calls callctl hands an extension call back at once
+// (fallbacks_total{reason="busy"}) and the dialplan rings the extension.
+func TestExtensionCallOverMaxCalls(t *testing.T) {
+	d := testbed.StartDaemon(t, func(c *daemon.Config) { c.Flows.MaxCalls = 1 })
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	// The seed's flow holds the one place: its first menu waits for a key.
+	held, err := env.Phone("carrier").Dial(ctx, "3612340300", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Hangup(ctx)
+	if err := held.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !testbed.Eventually(5*time.Second, func() bool { return metric(t, d, "callctl_flowrun_calls_running") == 1 }) {
+		t.Fatal("the DID's call is not in its flow")
+	}
+	const busy = `callctl_flowrun_fallbacks_total{reason="busy"}`
+	before, beforeExt := metric(t, d, busy), metric(t, d, extensionCalls)
+	env.Phone("1001").SetAnswer(phone.AnswerAfter(200 * time.Millisecond))
+	call, err := env.Phone("1000").Dial(ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := env.Phone("1001").Incoming(ctx)
+	if err == nil {
+		err = got.WaitAnswered(ctx)
+	}
+	if err == nil {
+		err = call.WaitAnswered(ctx)
+	}
+	if err != nil {
+		t.Fatalf("1001 did not get the call: %v", err)
+	}
+	call.Hangup(ctx)
+	held.Hangup(ctx)
+	env.WaitIdle(ctx)
+	if n := metric(t, d, busy) - before; n != 1 {
+		t.Errorf("%s went up by %v, want 1", busy, n)
+	}
+	if n := metric(t, d, extensionCalls) - beforeExt; n != 0 {
+		t.Errorf("%s went up by %v, want 0 (handed back)", extensionCalls, n)
+	}
 }
