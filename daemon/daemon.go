@@ -120,6 +120,7 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	}
 	flows := flow.NewStore(db)
 	d.flows = flows
+	warnShadowedFlows(log, cfg.PBX.Flows, flowLanguages{flows})
 	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
 		Recordings: recs, Flows: flowLanguages{flows}, Log: log, Metrics: callflow.NewMetrics(d.registry)})
 	d.flowMet = flowrun.NewMetrics(d.registry)
@@ -361,4 +362,20 @@ func (l flowLanguages) FlowLanguage(exten string) (string, bool, error) {
 		return flow.DefaultLanguage, true, nil
 	}
 	return f.Language, true, nil
+}
+
+// warnShadowedFlows logs the pbx.flows entries whose technical extension a
+// stored flow has with another language: the stored flow's wins.
+func warnShadowedFlows(log zerolog.Logger, entries []pbx.Flow, stored flowLanguages) {
+	for _, e := range entries {
+		lang, ok, err := stored.FlowLanguage(e.Exten)
+		want := e.Language
+		if want == "" {
+			want = flow.DefaultLanguage
+		}
+		if err == nil && ok && lang != want {
+			log.Warn().Str("exten", e.Exten).Str("pbx_flows_language", want).Str("flow_language", lang).
+				Msg("pbx.flows: a stored flow has this technical extension; its language wins")
+		}
+	}
 }
