@@ -271,3 +271,34 @@ func TestExtensionCallOverMaxCalls(t *testing.T) {
 		t.Errorf("%s went up by %v, want 0 (handed back)", extensionCalls, n)
 	}
 }
+
+// A busy extension without forwards: through the built-in flow the caller
+// hears busy (486 Busy Here, as a plain Dial gives), and the record is an
+// internal call whose one sub-record is BUSY.
+func TestExtensionCallBusy(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	env.Phone("1001").SetAnswer(phone.Busy())
+	since := time.Now()
+	call, err := env.Phone("1000").Dial(ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := call.WaitEnded(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end.Reason != phone.ReasonRejected || end.Code != 486 {
+		t.Errorf("the caller's call ended %v (code %d), want 486 Busy Here", end, end.Code)
+	}
+	r := recordsSince(t, d, since, 1)[0]
+	t.Logf("record %s→%s, sub-records %s", r.Src, r.Dst, legsOf(r))
+	if legsOf(r) != "direct:1001:BUSY" || !r.Answer.IsZero() {
+		t.Errorf("sub-records %s, answered %v", legsOf(r), r.Answer)
+	}
+}
