@@ -63,9 +63,19 @@ type Deps struct {
 	Live       LiveView
 	DB         *store.DB
 	Recordings RecordingStore
-	Log        zerolog.Logger
+	// Flows (optional) are the stored call flows (package flow): the
+	// language of a technical extension that has one is its flow's.
+	Flows FlowLanguages
+	Log   zerolog.Logger
 	// Metrics may be nil (nothing is exported).
 	Metrics *Metrics
+}
+
+// FlowLanguages finds the stored call flow of a technical extension
+// (the flow store): its language, or false when no stored flow has the
+// extension.
+type FlowLanguages interface {
+	FlowLanguage(exten string) (language string, ok bool, err error)
 }
 
 // Core is the core's services, one per domain. Each is safe for concurrent

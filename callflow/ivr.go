@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/callctl/callctl/pbx"
 )
 
 // ctxOutboundIVR is where an answered outbound IVR call goes
@@ -26,6 +28,23 @@ type OutboundIVRRequest struct {
 	Digits string
 }
 
+// techExten finds the technical extension exten and its language: the
+// stored flow's (the single source of a stored flow's language), else
+// pbx.flows' (technical extensions only the dialplan has, e.g. the test
+// bed's 700 and 701).
+func (c *Calls) techExten(exten string) (pbx.Flow, bool) {
+	if c.Flows != nil {
+		lang, ok, err := c.Flows.FlowLanguage(exten)
+		switch {
+		case err != nil:
+			c.log.Warn().Err(err).Str("exten", exten).Msg("reading the flow store: trying pbx.flows")
+		case ok:
+			return pbx.Flow{Exten: exten, Language: lang}, true
+		}
+	}
+	return c.Directory.Flow(exten)
+}
+
 // OutboundIVR starts an outbound IVR call. The number is dialled as a
 // click-to-call's destination is (a line directly, anything else through
 // the first outbound route).
@@ -39,7 +58,7 @@ func (c *Calls) OutboundIVR(ctx context.Context, r OutboundIVRRequest) (CallRef,
 	if r.Flow == "" {
 		return CallRef{}, Missing(FieldFlow)
 	}
-	flow, ok := c.Directory.Flow(r.Flow)
+	flow, ok := c.techExten(r.Flow)
 	if !ok {
 		return CallRef{}, NotFound(FieldFlow, r.Flow)
 	}

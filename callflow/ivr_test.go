@@ -62,3 +62,32 @@ func TestOutboundIVRValidationBeforeAsterisk(t *testing.T) {
 		t.Errorf("sent to Asterisk: %+v", a)
 	}
 }
+
+type storedFlows map[string]string // exten → language
+
+func (s storedFlows) FlowLanguage(exten string) (string, bool, error) {
+	lang, ok := s[exten]
+	return lang, ok, nil
+}
+
+// A stored flow's technical extension is known with the stored flow's
+// language, before (and instead of) pbx.flows; pbx.flows keeps the
+// extensions only the dialplan has.
+func TestOutboundIVRTechnicalExtensionLanguage(t *testing.T) {
+	b := newBed(t)
+	c := b.core.Calls
+	for _, exten := range []string{"200", "701"} {
+		if _, ok := c.techExten(exten); ok != (exten == "701") {
+			t.Errorf("without the flow store: %s known %v", exten, ok)
+		}
+	}
+	c.Flows = storedFlows{"200": "hu", "701": "en"}
+	for exten, want := range map[string]string{"200": "hu", "701": "en", "700": "en"} {
+		if f, ok := c.techExten(exten); !ok || f.Language != want || f.Exten != exten {
+			t.Errorf("%s: %+v %v, want language %s", exten, f, ok, want)
+		}
+	}
+	if _, ok := c.techExten("999"); ok {
+		t.Error("999 known")
+	}
+}

@@ -109,7 +109,7 @@ func TestNATSSettings(t *testing.T) {
 
 func TestVIPeXAndFlowSettings(t *testing.T) {
 	cfg, err := LoadConfig("", map[string]string{"CALLCTL_VIPEX_SUBSCRIPTION_ID": "3212601"})
-	if err != nil || cfg.VIPeX.SubscriptionID != "3212601" || len(cfg.PBX.Flows) != 3 {
+	if err != nil || cfg.VIPeX.SubscriptionID != "3212601" || len(cfg.PBX.Flows) != 2 {
 		t.Fatalf("%v %+v %+v", err, cfg.VIPeX, cfg.PBX.Flows)
 	}
 	path := filepath.Join(t.TempDir(), "c.yaml")

@@ -220,7 +220,7 @@ var configComments = map[string]string{
 	"pbx.trunks":           "trunks (PJSIP endpoint names): {id, name, account_code}",
 	"pbx.outroutes":        "outbound routes: {id, name, trunk, strip_prefix, prepend}",
 	"pbx.queues":           "app_queue queues: {id, name}; the id is a CDR's cc_call",
-	"pbx.flows":            "call flows (technical extensions in callctl-flow) VIPeX outbound_ivr may start: {exten, language}",
+	"pbx.flows":            "dialplan-only call flows (technical extensions in callctl-flow) VIPeX outbound_ivr may start: {exten, language}; a stored flow's extension needs none (its language is the flow's)",
 	"pbx.outbound_context": "where lines' outbound calls are dialled",
 	"pbx.dids":             "inbound numbers that run a call flow: {number, flow, fallback (the static destination when callctl is not running)}",
 

@@ -118,9 +118,11 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	flows := flow.NewStore(db)
+	d.flows = flows
+	warnShadowedFlows(log, cfg.PBX.Flows, flowLanguages{flows})
 	d.core = callflow.New(cfg.Calls, callflow.Deps{AMI: d.ami, Directory: d.pbx, Live: d.cdr.View(), DB: db,
-		Recordings: recs, Log: log, Metrics: callflow.NewMetrics(d.registry)})
-	d.flows = flow.NewStore(db)
+		Recordings: recs, Flows: flowLanguages{flows}, Log: log, Metrics: callflow.NewMetrics(d.registry)})
 	d.flowMet = flowrun.NewMetrics(d.registry)
 	d.admin = AdminCommands(cfg)
 	// The daemon's own outbox runs the webhook commands, so that its
@@ -345,4 +347,35 @@ func (d *Daemon) serveReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// flowLanguages is the flow store as callflow asks it for a technical
+// extension's language (VIPeX outbound_ivr).
+type flowLanguages struct{ s *flow.Store }
+
+func (l flowLanguages) FlowLanguage(exten string) (string, bool, error) {
+	f, ok, err := l.s.ByExten(exten)
+	if err != nil || !ok {
+		return "", false, err
+	}
+	if f.Language == "" {
+		return flow.DefaultLanguage, true, nil
+	}
+	return f.Language, true, nil
+}
+
+// warnShadowedFlows logs the pbx.flows entries whose technical extension a
+// stored flow has with another language: the stored flow's wins.
+func warnShadowedFlows(log zerolog.Logger, entries []pbx.Flow, stored flowLanguages) {
+	for _, e := range entries {
+		lang, ok, err := stored.FlowLanguage(e.Exten)
+		want := e.Language
+		if want == "" {
+			want = flow.DefaultLanguage
+		}
+		if err == nil && ok && lang != want {
+			log.Warn().Str("exten", e.Exten).Str("pbx_flows_language", want).Str("flow_language", lang).
+				Msg("pbx.flows: a stored flow has this technical extension; its language wins")
+		}
+	}
 }

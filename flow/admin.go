@@ -51,7 +51,8 @@ func infoOf(f Flow) Info {
 }
 
 // AdminCommands are "flow set|list|show|del"; dir is the PBX the flows
-// are validated against (with the clients and flows of the database).
+// are validated against (with the clients and flows of the database), and
+// whose pbx.dids keep the flows they run from "flow del".
 func AdminCommands(dir *pbx.Directory) []admin.Command {
 	return []admin.Command{
 		{Name: "flow set", Run: func(ctx context.Context, db *store.DB, raw json.RawMessage) (any, error) {
@@ -112,7 +113,7 @@ func AdminCommands(dir *pbx.Directory) []admin.Command {
 			if err := admin.DecodeArgs(raw, &a); err != nil {
 				return nil, err
 			}
-			if err := NewStore(db).Delete(a.Name); err != nil {
+			if err := NewStore(db).Delete(a.Name, dir.Config().DIDs...); err != nil {
 				return nil, adminError(err)
 			}
 			return a, nil

@@ -13,7 +13,8 @@ var (
 	ErrInvalid = errors.New("flow: invalid")
 	// ErrNotFound: no flow of that name (Delete, the admin commands).
 	ErrNotFound = errors.New("flow: no such flow")
-	// ErrInUse: another flow's goto names the flow (Delete).
+	// ErrInUse: another flow's goto names the flow, or a DID of pbx.dids
+	// runs it (Delete).
 	ErrInUse = errors.New("flow: in use")
 )
 

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/callctl/callctl/pbx"
 	"github.com/callctl/callctl/store"
 )
 
@@ -238,8 +239,9 @@ func (s *Store) Set(f Flow, c Catalog) error {
 }
 
 // Delete removes the flow called name: ErrNotFound if there is none,
-// ErrInUse (and nothing changed) while another flow's goto names it.
-func (s *Store) Delete(name string) error {
+// ErrInUse (and nothing changed) while another flow's goto names it or one
+// of dids (the configuration's pbx.dids) runs it.
+func (s *Store) Delete(name string, dids ...pbx.DID) error {
 	return s.db.Update(func(tx *store.Tx) error {
 		f, ok, err := getTx(tx, name)
 		if err != nil {
@@ -253,18 +255,27 @@ func (s *Store) Delete(name string) error {
 			return err
 		}
 		var users []string
+		for _, d := range dids {
+			if d.Flow == name {
+				users = append(users, fmt.Sprintf("DID %s (pbx.dids) runs it", d.Number))
+			}
+		}
+		var gotos []string
 		for _, o := range all {
 			if o.Name == name {
 				continue
 			}
 			for i, st := range o.Steps {
 				if st.Goto != nil && st.Goto.Flow == name {
-					users = append(users, fmt.Sprintf("flow %q steps[%d] (id %q)", o.Name, i, st.ID))
+					gotos = append(gotos, fmt.Sprintf("flow %q steps[%d] (id %q)", o.Name, i, st.ID))
 				}
 			}
 		}
+		if len(gotos) > 0 {
+			users = append(users, "the goto of "+strings.Join(gotos, ", ")+" names it")
+		}
 		if len(users) > 0 {
-			return fmt.Errorf("%w: flow %q: the goto of %s names it", ErrInUse, name, strings.Join(users, ", "))
+			return fmt.Errorf("%w: flow %q: %s", ErrInUse, name, strings.Join(users, "; "))
 		}
 		if f.Exten != "" {
 			if err := tx.Delete(store.BucketFlowByExten, []byte(f.Exten)); err != nil {

@@ -130,6 +130,17 @@ func TestStore(t *testing.T) {
 	if err := s.Delete("nope"); !errors.Is(err, ErrNotFound) || err.Error() != "flow: no such flow: nope" {
 		t.Errorf("Delete(nope): %v", err)
 	}
+	// Refused while a DID of pbx.dids runs it, naming the DID.
+	dids := []pbx.DID{{Number: "3612340300", Flow: "main", Fallback: "1001"}, {Number: "3612340301", Flow: "other"}}
+	if err := s.Delete("main", dids...); !errors.Is(err, ErrInUse) ||
+		err.Error() != `flow: in use: flow "main": DID 3612340300 (pbx.dids) runs it` {
+		t.Errorf("Delete(main) with a DID: %v", err)
+	}
+	dids = append(dids, pbx.DID{Number: "+3612340302", Flow: "sales"})
+	if err := s.Delete("sales", dids...); !errors.Is(err, ErrInUse) ||
+		err.Error() != `flow: in use: flow "sales": DID +3612340302 (pbx.dids) runs it; the goto of flow "main" steps[1] (id "g") names it` {
+		t.Errorf("Delete(sales) with a DID: %v", err)
+	}
 	if !reflect.DeepEqual(snapshot(t, db), before) {
 		t.Error("a refused Delete changed the store")
 	}

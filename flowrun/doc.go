@@ -1,8 +1,17 @@
 // Package flowrun runs call flows (package flow) over ARI, in the Stasis
 // application "callctl": the shipped dialplan (extensions_callctl_flow.conf)
 // sends a DID's call in as Stasis(callctl,did,<number>), a technical
-// extension's as Stasis(callctl,flow,<exten>), and a ring or queue step that
+// extension's as Stasis(callctl,flow,<exten>), an extension-to-extension
+// call as Stasis(callctl,exten,<number>), and a ring or queue step that
 // came back unanswered as Stasis(callctl,resume,<flow>,<step>,<index>,<status>).
+//
+// An extension call runs the built-in flow: continue the caller at
+// callctl-exten-ring,<number>,1, where the dialplan rings the line with the
+// call forwards it read from AstDB before Stasis (callctl-vipex-lookup;
+// Asterisk blocks DB() after Stasis). No ringing of its own, no
+// CALLCTL_FLOW_EXTEN, no Local channel: the call's legs and record are a
+// plain Dial's. Over Config.MaxCalls, or not running, the dialplan after
+// Stasis() rings the line all the same.
 //
 // Core types: Runner (Run reads the application's events and starts one
 // goroutine per call), Config (limits), Deps (ARI, the flow source Flows,
@@ -31,7 +40,8 @@
 // A flow never leaves a caller in silence: a failed step goes to the
 // flow's default step (once), else the call is hung up with cause 41; a
 // call over Config.MaxCalls goes back to the dialplan at once (a DID: its
-// static destination; a technical extension: cause 34); Config.MaxSteps
+// static destination; an extension call: the line rung by the dialplan; a
+// technical extension: cause 34); Config.MaxSteps
 // ends a loop with cause 41. Every ARI request has Config.RequestTimeout.
 // When ARI connects, the DIDs' fallbacks (pbx.dids) are written to AstDB,
 // family callctl-did, where the dialplan finds them when callctl does not
@@ -49,5 +59,5 @@
 //
 // Metrics (namespace callctl, subsystem flowrun): calls_running,
 // steps_total{kind}, errors_total{kind}, fallbacks_total{reason},
-// query_fallbacks_total, events_dropped_total.
+// query_fallbacks_total, events_dropped_total, extension_calls_total.
 package flowrun

@@ -10,6 +10,7 @@ type Metrics struct {
 	fallbacks      *prometheus.CounterVec
 	queryFallbacks prometheus.Counter
 	eventsDropped  prometheus.Counter
+	extensionCalls prometheus.Counter
 }
 
 // NewMetrics registers the metrics with reg; a nil reg keeps them unregistered.
@@ -39,6 +40,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "callctl", Subsystem: "flowrun", Name: "events_dropped_total",
 			Help: "ARI events (keys, playback ends) dropped because a call's queue was full.",
 		}),
+		extensionCalls: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "extension_calls_total",
+			Help: "Extension-to-extension calls the built-in flow rang (Stasis exten,<number>).",
+		}),
 	}
 	for _, k := range []string{"notify", "query", "menu", "tag", "ring", "queue", "voicemail", "playback", "say_digits", "goto", "hangup"} {
 		m.steps.WithLabelValues(k)
@@ -46,7 +51,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.fallbacks.WithLabelValues("busy")
 	m.fallbacks.WithLabelValues("no_flow")
 	if reg != nil {
-		reg.MustRegister(m.running, m.steps, m.errors, m.fallbacks, m.queryFallbacks, m.eventsDropped)
+		reg.MustRegister(m.running, m.steps, m.errors, m.fallbacks, m.queryFallbacks, m.eventsDropped, m.extensionCalls)
 	}
 	return m
 }

@@ -128,6 +128,7 @@ const (
 	argFlow   = "flow"   // flow,<technical extension>
 	argDID    = "did"    // did,<number>
 	argResume = "resume" // resume,<flow>,<step>,<index>,<DIALSTATUS or QUEUESTATUS>
+	argExten  = "exten"  // exten,<number>: an extension-to-extension call (the built-in flow)
 )
 
 // Run reads the application's events until ctx ends, and waits for the
@@ -196,7 +197,7 @@ func (r *Runner) start(ctx context.Context, e ari.Event) {
 		return // not the shipped dialplan's: someone else's originate into the app
 	}
 	kind := e.Args[0]
-	if kind != argFlow && kind != argDID && kind != argResume {
+	if kind != argFlow && kind != argDID && kind != argResume && kind != argExten {
 		return
 	}
 	select {
@@ -235,13 +236,13 @@ func (r *Runner) start(ctx context.Context, e ari.Event) {
 }
 
 // fallback hands a call the runner will not run back to the dialplan: the
-// next priority after Stasis() (a DID's static destination); a resumed or
-// technical-extension call is hung up.
+// next priority after Stasis() (a DID's static destination, an extension
+// call's ring); a resumed or technical-extension call is hung up.
 func (r *Runner) fallback(ctx context.Context, id, kind string) {
 	actx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
 	defer cancel()
 	var err error
-	if kind == argDID {
+	if kind == argDID || kind == argExten {
 		err = r.deps.ARI.Continue(actx, id, "", "", 0)
 	} else {
 		err = r.deps.ARI.HangupCode(actx, id, causeCongestion)

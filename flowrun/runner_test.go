@@ -193,6 +193,22 @@ func TestOverTheBound(t *testing.T) {
 	expect(t, f, "continue c6 ,,0")
 	f.hub.Publish(stasisStart("c7", "Ring", "flow", "200"))
 	expect(t, f, "hangup c7 34")
+	f.hub.Publish(stasisStart("c7b", "Ring", "exten", "1002"))
+	expect(t, f, "continue c7b ,,0")
+}
+
+// An extension-to-extension call's built-in flow continues the caller's
+// channel into callctl-exten-ring at once: no ringing of its own, no
+// CALLCTL_FLOW_EXTEN (no flow leg in the record). A malformed one goes on
+// after Stasis(), where the dialplan rings.
+func TestExtensionCallBuiltInFlow(t *testing.T) {
+	f, _ := start(t, DefaultConfig(), flows{})
+	f.hub.Publish(stasisStart("c10", "Ring", "exten", "1002"))
+	expect(t, f, "continue c10 callctl-exten-ring,1002,1")
+	f.hub.Publish(stasisStart("c11", "Ring", "exten", "10,02"))
+	expect(t, f, "continue c11 ,,0")
+	f.hub.Publish(stasisStart("c12", "Ring", "exten"))
+	expect(t, f, "continue c12 ,,0")
 }
 
 // A ring step that came back from the dialplan busy goes on at its busy

@@ -41,6 +41,7 @@ const (
 	ctxRing      = "callctl-flow-ring"
 	ctxQueue     = "callctl-flow-queue"
 	ctxVoicemail = "callctl-flow-voicemail"
+	ctxExtenRing = "callctl-exten-ring"
 )
 
 // session is one call in a flow.
@@ -75,6 +76,8 @@ func (s *session) run(ctx context.Context, args []string) {
 	switch args[0] {
 	case argResume:
 		next, err = s.resume(ctx, args)
+	case argExten:
+		err = s.ringExtension(ctx, args)
 	default:
 		next, err = s.enter(ctx, args)
 	}
@@ -143,6 +146,27 @@ func (s *session) enter(ctx context.Context, args []string) (string, error) {
 		return "", nil
 	}
 	return f.Steps[0].ID, nil
+}
+
+// ringExtension is the built-in flow of an extension-to-extension call:
+// ring the extension with its call forwards, in the dialplan
+// (callctl-exten-ring, on the caller's own channel, with the forwards
+// callctl-exten read before Stasis). It sets no CALLCTL_FLOW_EXTEN: the
+// call's record is a plain internal call's, without a flow leg.
+func (s *session) ringExtension(ctx context.Context, args []string) error {
+	dpContext, exten, priority := ctxExtenRing, "", int64(1)
+	if len(args) == 2 && lineNumber.MatchString(args[1]) {
+		exten = args[1]
+		s.r.m.extensionCalls.Inc()
+	} else {
+		// Not the shipped dialplan's: the dialplan after Stasis() rings.
+		s.r.log.Warn().Strs("args", args[1:]).Str("channel", s.ch.Name).Msg("exten wants one extension: back to the dialplan")
+		dpContext, priority = "", 0
+	}
+	if err := s.ari(ctx, func(c context.Context) error { return s.r.deps.ARI.Continue(c, s.id, dpContext, exten, priority) }); err != nil {
+		return err
+	}
+	return handedOff
 }
 
 // toFallback sends a DID's call to the dialplan's static destination and

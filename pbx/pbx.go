@@ -66,7 +66,9 @@ type Queue struct {
 }
 
 // Flow is a call flow (IVR) reached at its technical extension in the
-// shipped flows context (callctl-flow).
+// shipped flows context (callctl-flow) that only the dialplan has. A
+// stored flow (package flow, callctl flow set) with the extension wins:
+// its language is the extension's, and it needs no entry here.
 type Flow struct {
 	Exten string `yaml:"exten"`
 	// Language of its prompts (CHANNEL(language)): Asterisk's sound
@@ -97,7 +99,9 @@ type Config struct {
 	Trunks          []Trunk     `yaml:"trunks"`
 	OutRoutes       []OutRoute  `yaml:"outroutes"`
 	Queues          []Queue     `yaml:"queues"`
-	// Flows are the call flows outbound IVR calls may go on in.
+	// Flows are the technical extensions that only the dialplan has,
+	// which outbound IVR calls may go on in (a stored flow's extension is
+	// known from the flow store, with its language).
 	Flows []Flow `yaml:"flows"`
 	// DIDs are the inbound numbers that run a call flow.
 	DIDs []DID `yaml:"dids"`
@@ -108,14 +112,16 @@ type Config struct {
 
 // DefaultConfig is the test bed: lines 1000–1009 with public numbers
 // 3612345100X, the trunk "carrier", one outbound route over it, queues
-// support and sales, call flows 200 and 700 (English) and 701 (Hungarian).
+// support and sales, dialplan call flows 700 (English) and 701
+// (Hungarian); the stored flow seed-inbound (technical extension 200)
+// needs no entry.
 func DefaultConfig() Config {
 	c := Config{
 		DefaultDialplan: "default",
 		Trunks:          []Trunk{{ID: 1, Name: "carrier"}},
 		OutRoutes:       []OutRoute{{ID: 1, Name: "carrier", Trunk: "carrier"}},
 		Queues:          []Queue{{ID: 1, Name: "support"}, {ID: 2, Name: "sales"}},
-		Flows:           []Flow{{Exten: "200", Language: "en"}, {Exten: "700", Language: "en"}, {Exten: "701", Language: "hu"}},
+		Flows:           []Flow{{Exten: "700", Language: "en"}, {Exten: "701", Language: "hu"}},
 		DIDs:            []DID{{Number: "3612340300", Flow: "seed-inbound", Fallback: "1001"}},
 		OutboundContext: "from-internal",
 	}

@@ -49,9 +49,12 @@ func TestFlowCommandsWithoutADaemon(t *testing.T) {
 		{[]string{"flow", "list"}, 0, "NAME          EXTEN  LANGUAGE  STEPS  FIRST\njump          -      en        2      m\nseed-inbound  200    en        4      menu1\n"},
 		{[]string{"flow", "show", "seed-inbound"}, 0, "name: seed-inbound\nexten: \"200\"\nlanguage: en\nsteps:\n  - id: menu1\n    menu:\n      prompt: beep\n      timeout: 5s\n"},
 		{[]string{"flow", "show", "nope"}, 1, "no such flow: nope"},
-		{[]string{"flow", "del", "seed-inbound"}, 1, `in use: flow "seed-inbound": the goto of flow "jump" steps[1] (id "g") names it`},
+		{[]string{"flow", "del", "seed-inbound"}, 1, `in use: flow "seed-inbound": DID 3612340300 (pbx.dids) runs it; the goto of flow "jump" steps[1] (id "g") names it`},
 		{[]string{"flow", "del", "nope"}, 1, "no such flow: nope"},
 		{[]string{"flow", "del", "jump"}, 0, "flow jump deleted"},
+		// The default configuration's pbx.dids: 3612340300 runs seed-inbound.
+		{[]string{"flow", "del", "seed-inbound"}, 1, `in use: flow "seed-inbound": DID 3612340300 (pbx.dids) runs it`},
+		{[]string{"flow", "list"}, 0, "seed-inbound  200    en        4      menu1\n"},
 		{[]string{"flow", "show"}, 2, "usage"},
 		{[]string{"flow", "set"}, 2, "usage"},
 		{[]string{"flow", "list", "x"}, 2, "usage"},

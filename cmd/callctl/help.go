@@ -92,7 +92,9 @@ A call-centre agent. Without a PIN flag the PIN is asked for on a terminal.
 	{"flow", flowUsage + `
 Call flows (README "Call flows"): set validates the flow against the PBX
 (pbx.extensions, pbx.queues), the webhook clients and the stored flows;
-every problem is printed on its own line and nothing is changed.
+every problem is printed on its own line and nothing is changed. del
+refuses (and changes nothing) a flow that a DID of pbx.dids runs or
+another flow's goto names.
 ` + configFlag},
 	{"version", "usage: callctl version\n\nPrints callctl's version."},
 	{"help", "usage: callctl help [COMMAND]\n\nThe list of commands, or one command's help (also: callctl COMMAND --help)."},

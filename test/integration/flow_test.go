@@ -231,6 +231,12 @@ func TestFlowDIDWithoutCallctl(t *testing.T) {
 	if err == nil {
 		err = got.WaitAnswered(ctx)
 	}
+	if err == nil {
+		// The caller's answer too: a hangup that crosses it is a CANCEL
+		// the phone follows with a BYE Asterisk ignores until its 200 OK
+		// times out (32 s).
+		err = call.WaitAnswered(ctx)
+	}
 	if err != nil {
 		t.Fatalf("1001 did not get the call: %v", err)
 	}
