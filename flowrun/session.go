@@ -48,6 +48,8 @@ type session struct {
 	r      *Runner
 	ch     *ari.Channel
 	id     string
+	gen    uint64          // the connection's generation at its start
+	ctx    context.Context // ends with cancel
 	events chan ari.Event
 	cancel context.CancelCauseFunc
 
@@ -170,24 +172,9 @@ func (s *session) resume(ctx context.Context, args []string) (string, error) {
 	}
 	s.setFlow(f)
 	s.answered = s.ch.State == "Up"
-	for _, v := range []struct {
-		name string
-		to   *[]string
-	}{{varDigits, &s.digits}, {varTags, &s.tags}} {
-		var val string
-		if err := s.ari(ctx, func(c context.Context) (err error) { val, err = s.r.deps.ARI.GetVar(c, s.id, v.name); return }); err != nil && !ari.IsNotFound(err) {
-			return "", err
-		}
-		if val != "" {
-			*v.to = strings.Split(val, ",")
-		}
-	}
-	var steps string
-	if err := s.ari(ctx, func(c context.Context) (err error) { steps, err = s.r.deps.ARI.GetVar(c, s.id, varSteps); return }); err != nil && !ari.IsNotFound(err) {
+	if err := s.restoreVars(ctx); err != nil {
 		return "", err
 	}
-	s.steps, _ = strconv.Atoi(steps)
-	s.did, _ = s.getVar(ctx, varDID)
 	st := s.byID[stepID]
 	if st == nil {
 		return "", fmt.Errorf("flowrun: flow %s has no step %s", name, stepID)
@@ -204,6 +191,32 @@ func (s *session) resume(ctx context.Context, args []string) (string, error) {
 		return or(st.Queue.Exit, st.Next), nil
 	}
 	return st.Next, nil
+}
+
+// restoreVars reads the flow's state kept in the channel's variables: the
+// keys chosen, the tags, the steps run and the DID.
+func (s *session) restoreVars(ctx context.Context) error {
+	for _, v := range []struct {
+		name string
+		to   *[]string
+	}{{varDigits, &s.digits}, {varTags, &s.tags}} {
+		var val string
+		if err := s.ari(ctx, func(c context.Context) (err error) { val, err = s.r.deps.ARI.GetVar(c, s.id, v.name); return }); err != nil && !ari.IsNotFound(err) {
+			return err
+		}
+		if val != "" {
+			*v.to = strings.Split(val, ",")
+		}
+	}
+	var steps string
+	if err := s.ari(ctx, func(c context.Context) (err error) { steps, err = s.r.deps.ARI.GetVar(c, s.id, varSteps); return }); err != nil && !ari.IsNotFound(err) {
+		return err
+	}
+	s.steps, _ = strconv.Atoi(steps)
+	if did, _ := s.getVar(ctx, varDID); did != "" {
+		s.did = did
+	}
+	return nil
 }
 
 func (s *session) setFlow(f flow.Flow) {
@@ -448,6 +461,8 @@ func (s *session) play(ctx context.Context, media []string, limit time.Duration)
 					return fmt.Errorf("flowrun: playing %s failed", strings.Join(media, ", "))
 				}
 				return nil
+			case e.Type == ari.EventConnected && s.playbackOver(ctx, id):
+				return nil
 			}
 		}
 	}
@@ -524,7 +539,8 @@ func (s *session) prompt(ctx context.Context, sound string, timeout time.Duratio
 					s.stopPlayback(ctx, id)
 				}
 				return e.Digit, nil
-			case e.Type == "PlaybackFinished" && e.Playback != nil && e.Playback.ID == id:
+			case e.Type == "PlaybackFinished" && e.Playback != nil && e.Playback.ID == id,
+				e.Type == ari.EventConnected && playing && s.playbackOver(ctx, id):
 				playing = false
 				t.Reset(timeout)
 			}
