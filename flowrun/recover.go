@@ -3,6 +3,7 @@ package flowrun
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -132,9 +133,10 @@ func (r *Runner) rescue(ctx context.Context, id string, gen uint64) {
 		}
 		return
 	}
-	args := stasisArgs(ch)
+	args := r.stasisArgs(ctx, ch)
 	if args == nil {
-		return // not in Stasis any more, or not the shipped dialplan's
+		r.log.Debug().Str("channel", ch.Name).Str("context", ch.Context).Msg("a channel in the application that the shipped dialplan did not send: left alone")
+		return
 	}
 	r.mu.Lock()
 	if r.calls[id] != nil || r.inApp[id] == gen {
@@ -152,24 +154,46 @@ func (r *Runner) rescue(ctx context.Context, id string, gen uint64) {
 	r.inApp[id] = gen
 	s := r.newSession(ctx, ch, gen)
 	r.mu.Unlock()
-	r.log.Info().Str("channel", ch.Name).Str("stasis", ch.AppData).Msg("recovering a call left in Stasis")
+	r.log.Info().Str("channel", ch.Name).Strs("stasis", args).Msg("recovering a call left in Stasis")
 	r.launch(s, func(sctx context.Context) { s.rescue(sctx, args) })
 }
 
+// Contexts of the shipped dialplan that run Stasis(callctl,…).
+const (
+	ctxDID    = "callctl-did"
+	ctxFlow   = "callctl-flow"
+	ctxResume = "callctl-flow-resume"
+)
+
 // stasisArgs are the arguments of the channel's Stasis() if it runs the
-// shipped dialplan's (flow, did, resume), else nil.
-func stasisArgs(ch *ari.Channel) []string {
-	if !strings.EqualFold(ch.AppName, "Stasis") {
+// shipped dialplan's (flow, did, resume), else nil. Asterisk 22 reports
+// no app_name for a channel in Stasis that ARI has driven (answer, play),
+// so the channel's place in the dialplan tells: callctl-did,<DID> is
+// did,<DID>; callctl-flow,<exten> is flow,<exten>; callctl-flow-resume is
+// resume,<CALLCTL_FLOW_RESUME>.
+func (r *Runner) stasisArgs(ctx context.Context, ch *ari.Channel) []string {
+	if ch.AppName != "" {
+		if !strings.EqualFold(ch.AppName, "Stasis") {
+			return nil
+		}
+		if args := strings.Split(ch.AppData, ","); len(args) >= 3 && slices.Contains([]string{argFlow, argDID, argResume}, args[1]) {
+			return args[1:] // after the application's name
+		}
 		return nil
 	}
-	args := strings.Split(ch.AppData, ",")
-	if len(args) < 3 {
-		return nil
-	}
-	args = args[1:] // the application's name
-	switch args[0] {
-	case argFlow, argDID, argResume:
-		return args
+	switch ch.Context {
+	case ctxDID:
+		return []string{argDID, ch.Exten}
+	case ctxFlow:
+		return []string{argFlow, ch.Exten}
+	case ctxResume:
+		actx, cancel := context.WithTimeout(ctx, r.cfg.RequestTimeout)
+		v, err := r.deps.ARI.GetVar(actx, ch.ID, varResume)
+		cancel()
+		if err != nil || v == "" {
+			return nil
+		}
+		return append([]string{argResume}, strings.Split(v, ",")...)
 	}
 	return nil
 }
