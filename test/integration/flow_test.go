@@ -440,3 +440,87 @@ func TestFlowTransferPickupRecordLive(t *testing.T) {
 		}
 	})
 }
+
+// A line rung by a flow's ring step (one line, through the Local channel
+// of callctl-flow-line) answers and makes an attended transfer to 1002:
+// the caller ends up talking to 1002, and the records are those of the
+// attended-transfer scenario (cdrtest), with the flow leg first: the
+// consultation call is a call of its own; the caller's call has the flow
+// leg, 1001's leg and the transfer leg to 1002.
+func TestFlowAttendedTransferLive(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	env.Phone("1001").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+	env.Phone("1002").SetAnswer(phone.AnswerAfter(500 * time.Millisecond))
+	since := time.Now()
+	c, err := env.Phone("carrier").Dial(ctx, "3612340370", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Hangup(ctx)
+	first := answeredCall(t, ctx, env.Phone("1001"))
+	if err := env.WaitBridged(ctx, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Hold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	consult, err := env.Phone("1001").Dial(ctx, "1002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := consult.WaitAnswered(ctx); err != nil {
+		t.Fatal(err)
+	}
+	target := answeredCall(t, ctx, env.Phone("1002"))
+	if err := env.WaitBridged(ctx, "1002"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := first.AttendedTransfer(ctx, consult); err != nil {
+		t.Fatal(err)
+	}
+	// The caller and 1002 in one bridge, 1001 gone.
+	if err := env.WaitBridged(ctx, "carrier", "1002"); err != nil {
+		t.Fatal(err)
+	}
+	chans, _ := env.Channels(ctx)
+	t.Logf("after the transfer: %v", chans)
+	for name := range chans {
+		if strings.HasPrefix(name, "PJSIP/1001-") {
+			t.Errorf("1001 still has a channel after the transfer: %v", chans)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	target.Hangup(ctx)
+	env.WaitIdle(ctx)
+	recs := recordsSince(t, d, since, 2)
+	want := []cdrtest.CallSummary{
+		{Direction: cdr.Outbound, Internal: true, Src: "1001", Dst: "1002", Exten: "1001", AnsweredBy: "1002", HangupBy: cdr.BySystem, Legs: []cdrtest.LegSummary{
+			{Kind: cdr.KindDirect, Exten: "1002", Status: "ANSWER", HangupBy: cdr.BySystem, Direction: cdr.Inbound}}},
+		{Direction: cdr.Inbound, Src: scenario.Caller, Dst: "3612340370", Exten: "270", AnsweredBy: "1001", HangupBy: cdr.ByCallee, Legs: []cdrtest.LegSummary{
+			{Kind: cdr.KindFlow, Exten: "270", HangupBy: cdr.BySystem, Direction: cdr.MissedInbound},
+			{Kind: cdr.KindDirect, Exten: "1001", Status: "ANSWER", HangupBy: cdr.ByCallee, Direction: cdr.Inbound},
+			{Kind: cdr.KindTransfer, Exten: "1002", Status: "ANSWER", HangupBy: cdr.ByCallee, Direction: cdr.Inbound}}},
+	}
+	got := cdrtest.Summarize(recs)
+	for i := range got {
+		t.Logf("record %d: %s", i, got[i])
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].String() != want[i].String() {
+			t.Errorf("record %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+	if l := recs[1].Legs; len(l) > 1 && l[1].MonitorFileName == "" {
+		t.Errorf("1001's leg has no recording")
+	}
+}
