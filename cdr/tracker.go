@@ -469,10 +469,13 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 		case eff.Transfer:
 			kind = KindTransfer
 		}
-		// Several lines rung by one dial make a group.
-		for _, l := range dest.call.Legs {
-			if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && l.Kind == KindDirect && kind == KindDirect {
-				l.Kind, kind = KindGroup, KindGroup
+		// Several lines rung by one dial make a group; a line rung while a
+		// group's line still rings (a member's forward) joins it.
+		if kind == KindDirect {
+			for _, l := range dest.call.Legs {
+				if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && (l.Kind == KindDirect || l.Kind == KindGroup) {
+					l.Kind, kind = KindGroup, KindGroup
+				}
 			}
 		}
 		l := t.newLeg(dest.call, kind, dest, eff, e.Time)

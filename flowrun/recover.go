@@ -139,7 +139,8 @@ func (r *Runner) rescue(ctx context.Context, id string, gen uint64) {
 		return
 	}
 	r.mu.Lock()
-	if r.calls[id] != nil || r.inApp[id] == gen {
+	// Owned meanwhile, or a newer connection's recovery is at work.
+	if r.calls[id] != nil || r.inApp[id] == gen || r.gen != gen {
 		r.mu.Unlock()
 		return
 	}

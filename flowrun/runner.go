@@ -13,6 +13,7 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/flow"
 	"github.com/callctl/callctl/pbx"
@@ -38,6 +39,12 @@ type Recovery interface {
 	AppChannels(ctx context.Context) ([]string, error)
 	Channel(ctx context.Context, id string) (*ari.Channel, error)
 	Playback(ctx context.Context, playbackID string) (*ari.Playback, error)
+}
+
+// LineForwards are the lines' call forwards (*callflow.Forwards): a ring
+// group rings a member that has one through callctl-flow-member.
+type LineForwards interface {
+	List(ctx context.Context, number string) ([]callflow.Forward, error)
 }
 
 // Flows is where the runner finds flows (the flow store).
@@ -95,12 +102,14 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Deps are the runner's collaborators; Webhooks, Live, AMI and Recovery
-// may be nil (then notify and query steps fail, AstDB is not written, and
-// calls left in Stasis are not recovered).
+// Deps are the runner's collaborators; Webhooks, Live, AMI, Recovery and
+// Forwards may be nil (then notify and query steps fail, AstDB is not
+// written, calls left in Stasis are not recovered, and a ring group rings
+// its members' phones only).
 type Deps struct {
 	ARI       ARI
 	Recovery  Recovery
+	Forwards  LineForwards
 	Flows     Flows
 	Directory Directory
 	Webhooks  Webhooks

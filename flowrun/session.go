@@ -41,6 +41,7 @@ const (
 	ctxRing      = "callctl-flow-ring"
 	ctxQueue     = "callctl-flow-queue"
 	ctxVoicemail = "callctl-flow-voicemail"
+	ctxMember    = "callctl-flow-member"
 )
 
 // session is one call in a flow.
@@ -672,13 +673,45 @@ func (s *session) ringOne(ctx context.Context, st *flow.Step, index int) error {
 		vars["_CALLCTL_FLOW_CALLER"] = s.ch.Name
 	} else {
 		exten = "group"
+		// Without forwards the members' phones ring in one Dial; with one,
+		// every member rings through callctl-flow-member, with its forwards
+		// (and the recording made there).
+		local := s.forwarded(ctx, exts)
 		dial := make([]string, len(exts))
 		for i, e := range exts {
 			dial[i] = "PJSIP/" + e
+			if local {
+				dial[i] = "Local/" + e + "@" + ctxMember
+			}
 		}
 		vars["CALLCTL_RING_DIAL"] = strings.Join(dial, "&")
+		vars["CALLCTL_RING_GROUP_OPTIONS"] = vars["_CALLCTL_RING_OPTIONS"]
+		if local {
+			vars["CALLCTL_RING_GROUP_OPTIONS"] = ""
+		}
 	}
 	return s.handOffAt(ctx, st, index, ctxRing, exten, vars)
+}
+
+// forwarded reports whether a line of exts has a call forward for external
+// calls (or the forwards could not be read: the dialplan then decides).
+func (s *session) forwarded(ctx context.Context, exts []string) bool {
+	if s.r.deps.Forwards == nil {
+		return false
+	}
+	for _, e := range exts {
+		fs, err := s.r.deps.Forwards.List(ctx, e)
+		if err != nil {
+			s.r.log.Debug().Err(err).Str("line", e).Msg("reading a ring group member's forwards")
+			return true
+		}
+		for _, f := range fs {
+			if f.CallType != "internal" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *session) queue(ctx context.Context, st *flow.Step) error {
