@@ -3,10 +3,14 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -64,9 +68,10 @@ func TestFlowRecoversCallsLeftInStasisByARestart(t *testing.T) {
 	cases := []struct {
 		name, did, answers, legs string
 		action                   string
+		kill                     bool // SIGKILL a callctl process, else stop the in-process one
 	}{
-		{"DID: its static destination", "3612340300", "1001", "flow:200: direct:1001:ANSWER", "static"},
-		{"the flow's default step", "3612340380", "1003", "flow:280: direct:1003:ANSWER", "default"},
+		{"killed: a DID's static destination", "3612340300", "1001", "flow:200: direct:1001:ANSWER", "static", true},
+		{"stopped: the flow's default step", "3612340380", "1003", "flow:280: direct:1003:ANSWER", "default", false},
 	}
 	ctx := ctxFor(t, 3*time.Minute)
 	env, err := scenario.NewEnv(ctx, testbed.AllEvents(t)) // outlives the daemons
@@ -77,7 +82,13 @@ func TestFlowRecoversCallsLeftInStasisByARestart(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dataDir := t.TempDir()
-			d := testbed.StartDaemon(t, func(cfg *daemonConfig) { cfg.DataDir = dataDir })
+			stop := func() {}
+			if c.kill {
+				stop = daemonProcess(t, dataDir)
+			} else {
+				d := testbed.StartDaemon(t, func(cfg *daemonConfig) { cfg.DataDir = dataDir })
+				stop = func() { d.Stop(t) }
+			}
 			env.Reset()
 			env.Phone(c.answers).SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
 			since := time.Now()
@@ -90,7 +101,7 @@ func TestFlowRecoversCallsLeftInStasisByARestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(time.Second) // in the menu, its prompt played
-			d.Stop(t)
+			stop()
 			stopped := time.Now()
 			time.Sleep(time.Second)
 			inApp := appChannels(t)
@@ -126,6 +137,59 @@ func TestFlowRecoversCallsLeftInStasisByARestart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// daemonProcess runs callctl on dataDir in a process of its own (this test
+// binary, TestHelperDaemonProcess) and returns once it is ready; the
+// function it returns kills it (SIGKILL).
+func daemonProcess(t *testing.T, dataDir string) (kill func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemonProcess$", "-test.v")
+	cmd.Env = append(os.Environ(), "CALLCTL_TEST_DAEMON_DIR="+dataDir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "CALLCTL-DAEMON-READY") {
+				close(ready)
+			}
+		}
+	}()
+	killed := false
+	kill = func() {
+		if !killed {
+			killed = true
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}
+	t.Cleanup(kill)
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the callctl process did not get ready")
+	}
+	return kill
+}
+
+// TestHelperDaemonProcess is the callctl process of daemonProcess; it runs
+// only under it, until it is killed.
+func TestHelperDaemonProcess(t *testing.T) {
+	dir := os.Getenv("CALLCTL_TEST_DAEMON_DIR")
+	if dir == "" {
+		t.Skip("only as the process of daemonProcess")
+	}
+	testbed.StartDaemon(t, func(cfg *daemonConfig) { cfg.DataDir = dir })
+	fmt.Println("CALLCTL-DAEMON-READY")
+	select {}
 }
 
 // The application's websocket drops while a caller is in a menu (the
