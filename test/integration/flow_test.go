@@ -561,3 +561,45 @@ func TestFlowAttendedTransferLive(t *testing.T) {
 		t.Errorf("1001's leg has no recording")
 	}
 }
+
+// A ring group whose members ring through callctl-flow-member (1001 has a
+// busy forward to 1003) and are all busy, 1003 too: the group's
+// DIALSTATUS is BUSY at once, the step's busy exit hangs up with cause 17
+// (SIP 486 to the carrier), and every line rung is a busy group
+// sub-record.
+func TestFlowRingGroupWithForwardsAllBusy(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1001", Type: "busy", DestinationType: "exten", Destination: "1003", CallType: "all"}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Core().Forwards.Delete(ctx, "1001", "busy")
+	for _, p := range []string{"1001", "1002", "1003"} {
+		env.Phone(p).SetAnswer(phone.Busy())
+	}
+	since := time.Now()
+	call, err := env.Phone("carrier").Dial(ctx, "3612340390", phone.WithCallerNumber(scenario.Caller))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, err := call.WaitEnded(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(since)
+	t.Logf("ended after %s: %v (code %d)", took.Round(time.Millisecond), end, end.Code)
+	if end.Code != 486 || took > 4*time.Second {
+		t.Errorf("ended %v (code %d) after %s, want 486 (busy) before the group's 5 s", end, end.Code, took)
+	}
+	env.WaitIdle(ctx)
+	r := recordsSince(t, d, since, 1)[0]
+	t.Logf("record sub-records %s", legsOf(r))
+	if got := sortedLegs(legsOf(r)); got != "flow:290: group:1001:BUSY group:1002:BUSY group:1003:BUSY" {
+		t.Errorf("sub-records %s", got)
+	}
+}
