@@ -184,3 +184,30 @@ func eventually(cond func() bool) bool {
 	}
 	return false
 }
+
+// A call whose flow ended in this process without handing it off (its
+// requests failed while Asterisk was out of reach) and that is still in
+// the application at the next connect is recovered; one whose StasisStart
+// came in on the current connection is not.
+func TestRecoveryOfACallSeenBeforeTheReconnect(t *testing.T) {
+	fl := flow.Flow{Name: "seed-inbound", Exten: "200", Steps: []flow.Step{
+		{ID: "p", Playback: &flow.Playback{Sounds: []string{"beep"}}},
+	}}
+	f, _ := startRecovery(t, flows{"seed-inbound": fl})
+	f.hub.Publish(ari.Event{Type: ari.EventConnected})
+	expect(t, f.fakeARI, "list")
+	f.failPlay = true
+	f.hub.Publish(stasisStart("c6", "Up", "did", "3612340300"))
+	expect(t, f.fakeARI, "set c6 CALLCTL_FLOW_DID=3612340300", "set c6 CALLCTL_FLOW_EXTEN=200", "play c6 sound:beep", "hangup c6 41")
+
+	f.set([]string{"c6"}, &ari.Channel{ID: "c6", Name: "PJSIP/carrier-c6", State: "Up", Context: "callctl-did", Exten: "3612340300", Priority: 2})
+	f.hub.Publish(ari.Event{Type: ari.EventConnected})
+	expect(t, f.fakeARI, "list", "channel c6", "continue c6 callctl-did-static-fresh,3612340300,1")
+
+	f.failPlay = false
+	f.set([]string{"c7"}, &ari.Channel{ID: "c7", Name: "PJSIP/carrier-c7", State: "Up", Context: "callctl-did", Exten: "3612340300", Priority: 2})
+	f.hub.Publish(ari.Event{Type: ari.EventConnected})
+	f.hub.Publish(stasisStart("c7", "Up", "did", "3612340300"))
+	expectSet(t, f.fakeARI, "list", "set c7 CALLCTL_FLOW_DID=3612340300", "set c7 CALLCTL_FLOW_EXTEN=200", "play c7 sound:beep")
+	expectNone(t, f.fakeARI)
+}
