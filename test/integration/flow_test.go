@@ -603,3 +603,90 @@ func TestFlowRingGroupWithForwardsAllBusy(t *testing.T) {
 		t.Errorf("sub-records %s", got)
 	}
 }
+
+// A ring group whose members ring through callctl-flow-member (1001 has
+// an immediate forward to 1003): 1004 picks the call up (*8) while 1002
+// and 1003 ring; and 1003, the forward, answers and blind-transfers the
+// caller to 1004. Both end with the caller talking to 1004, with the
+// pickup and transfer sub-records.
+func TestFlowRingGroupWithForwardsPickupTransfer(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, 2*time.Minute)
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1001", Type: "immediate", DestinationType: "exten", Destination: "1003", CallType: "all"}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Core().Forwards.Delete(ctx, "1001", "immediate")
+
+	t.Run("pickup", func(t *testing.T) {
+		env.Reset()
+		since := time.Now()
+		c, err := env.Phone("carrier").Dial(ctx, "3612340320", phone.WithCallerNumber(scenario.Caller))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Hangup(ctx)
+		for _, p := range []string{"1002", "1003"} {
+			if _, err := env.Phone(p).Incoming(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Second)
+		p, err := env.Phone("1004").Dial(ctx, "*8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WaitAnswered(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WaitAnswered(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		p.Hangup(ctx)
+		env.WaitIdle(ctx)
+		r := recordsSince(t, d, since, 1)[0]
+		legs := sortedLegs(legsOf(r))
+		t.Logf("record answered by %s, sub-records %s", r.AnsweredBy, legsOf(r))
+		if r.AnsweredBy != "1004" || (legs != "flow:220: group:1002:CANCEL group:1003:PICKEDUP pickup:1004:ANSWER" &&
+			legs != "flow:220: group:1002:PICKEDUP group:1003:CANCEL pickup:1004:ANSWER") {
+			t.Errorf("answered by %s, sub-records %s", r.AnsweredBy, legs)
+		}
+	})
+	t.Run("blind transfer from the forward", func(t *testing.T) {
+		env.Reset()
+		env.Phone("1003").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+		env.Phone("1004").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+		since := time.Now()
+		c, err := env.Phone("carrier").Dial(ctx, "3612340320", phone.WithCallerNumber(scenario.Caller))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Hangup(ctx)
+		leg := answeredCall(t, ctx, env.Phone("1003"))
+		if err := env.WaitBridged(ctx, "1003"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if err := leg.BlindTransfer(ctx, "1004"); err != nil {
+			t.Fatal(err)
+		}
+		answeredCall(t, ctx, env.Phone("1004"))
+		if err := env.WaitBridged(ctx, "1004"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		c.Hangup(ctx)
+		env.WaitIdle(ctx)
+		r := recordsSince(t, d, since, 1)[0]
+		legs := sortedLegs(legsOf(r))
+		t.Logf("record answered by %s, sub-records %s", r.AnsweredBy, legsOf(r))
+		if r.AnsweredBy != "1003" || legs != "flow:220: group:1002:CANCEL group:1003:ANSWER transfer:1004:ANSWER" {
+			t.Errorf("answered by %s, sub-records %s", r.AnsweredBy, legs)
+		}
+	})
+}
