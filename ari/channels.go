@@ -72,11 +72,36 @@ func (c *Client) Channel(ctx context.Context, id string) (*Channel, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	var d lib.ChannelData
+	var d struct {
+		lib.ChannelData
+		// The library's dialplan has no app_name and app_data (Asterisk 16+).
+		Dialplan *struct {
+			Context  string `json:"context"`
+			Exten    string `json:"exten"`
+			Priority int64  `json:"priority"`
+			AppName  string `json:"app_name"`
+			AppData  string `json:"app_data"`
+		} `json:"dialplan"`
+	}
 	if err := c.call(ctx, "channel_get", http.MethodGet, "/channels/"+id, nil, nil, &d); err != nil {
 		return nil, err
 	}
-	return channelFrom(&d), nil
+	ch := channelFrom(&d.ChannelData)
+	if p := d.Dialplan; p != nil {
+		ch.Context, ch.Exten, ch.Priority, ch.AppName, ch.AppData = p.Context, p.Exten, p.Priority, p.AppName, p.AppData
+	}
+	return ch, nil
+}
+
+// AppChannels lists the channels the application is subscribed to: those
+// in Stasis(app) among them, also while no websocket is connected (after a
+// restart of callctl Asterisk keeps them there and sends no new StasisStart).
+func (c *Client) AppChannels(ctx context.Context) ([]string, error) {
+	var d lib.ApplicationData
+	if err := c.call(ctx, "application_get", http.MethodGet, "/applications/"+url.PathEscape(c.cfg.App), nil, nil, &d); err != nil {
+		return nil, err
+	}
+	return d.ChannelIDs, nil
 }
 
 // Channels lists every channel Asterisk has.
@@ -225,6 +250,19 @@ func (c *Client) StopPlayback(ctx context.Context, playbackID string) error {
 		return err
 	}
 	return c.call(ctx, "playback_stop", http.MethodDelete, "/playbacks/"+playbackID, nil, nil, nil)
+}
+
+// Playback returns a playback's state; ARI's 404 (IsNotFound) once it
+// has finished.
+func (c *Client) Playback(ctx context.Context, playbackID string) (*Playback, error) {
+	if err := checkIDs(playbackID); err != nil {
+		return nil, err
+	}
+	var d lib.PlaybackData
+	if err := c.call(ctx, "playback_get", http.MethodGet, "/playbacks/"+playbackID, nil, nil, &d); err != nil {
+		return nil, err
+	}
+	return playbackFrom(&d), nil
 }
 
 // RecordParams describes a live recording.

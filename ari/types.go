@@ -22,6 +22,10 @@ type Channel struct {
 	Priority        int64
 	Created         time.Time
 	Vars            map[string]string
+	// AppName and AppData are the dialplan application the channel runs
+	// (Stasis, callctl,did,3612340300); set by Client.Channel only.
+	AppName string
+	AppData string
 }
 
 func channelFrom(d *lib.ChannelData) *Channel {

@@ -21,6 +21,10 @@
 //     a queue member, as a transfer target), a line that picked the call up,
 //     and the time the call spent in a call flow (CALLCTL_FLOW_EXTEN). The
 //     calling line of an outbound call is the main record itself.
+//   - A group: lines rung by one dial at once, or a line rung while one
+//     of them still rings; Local channels dialled together by one dial
+//     (a call flow's ring group through callctl-flow-member) are members,
+//     and every line they ring (their forwards) is a group leg.
 //   - Transfers and pickups move a channel into another call (Asterisk gives
 //     it that call's linkedid); its leg ends in the old call and a new one
 //     starts in the new call.

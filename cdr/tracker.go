@@ -138,6 +138,7 @@ type channel struct {
 	Kind     chanKind `json:"kind"`
 	Transfer bool     `json:"transfer,omitempty"` // blind-transferred: its next dial is to the target
 	Moved    bool     `json:"moved,omitempty"`    // leaving for another call (transfer, pickup)
+	Group    bool     `json:"group,omitempty"`    // a Local channel dialled with others by one dial: a ring group's member (its lines, forwards too, are group legs)
 	Cause    int32    `json:"cause,omitempty"`
 }
 
@@ -458,6 +459,17 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 	dest.DialString = keep(e.DialString)
 	eff := t.effectiveCaller(caller)
 	switch dest.Kind {
+	case kindLocal:
+		// Local channels dialled together by one dial (a call flow's ring
+		// group, callctl-flow-member): each is a group member.
+		if caller == nil {
+			return
+		}
+		for _, ch := range dest.call.members {
+			if ch != dest && ch.Kind == kindLocal && ch.DialedBy == caller.Uniqueid && ch.live() && ch.Answered.IsZero() {
+				ch.Group, dest.Group = true, true
+			}
+		}
 	case kindExtension:
 		if eff == nil {
 			return // an originate rings the line: it is the call's own party
@@ -469,10 +481,19 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 		case eff.Transfer:
 			kind = KindTransfer
 		}
-		// Several lines rung by one dial make a group.
-		for _, l := range dest.call.Legs {
-			if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && l.Kind == KindDirect && kind == KindDirect {
-				l.Kind, kind = KindGroup, KindGroup
+		// Several lines rung by one dial make a group; a line rung while a
+		// group's line still rings, or by a group member's Local channel
+		// (its forward), joins it.
+		if kind == KindDirect {
+			for _, l := range dest.call.Legs {
+				if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && (l.Kind == KindDirect || l.Kind == KindGroup) {
+					l.Kind, kind = KindGroup, KindGroup
+				}
+			}
+			if caller != nil && caller.Kind == kindLocal {
+				if p := t.local[strings.TrimSuffix(caller.Name, ";2")+";1"]; p != nil && p.Group {
+					kind = KindGroup
+				}
 			}
 		}
 		l := t.newLeg(dest.call, kind, dest, eff, e.Time)

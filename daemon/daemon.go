@@ -274,8 +274,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		start("nats", d.nats.Run)
 	}
 	start("ami", d.ami.Run)
-	runner := flowrun.New(d.cfg.Flows, flowrun.Deps{ARI: d.ari, Flows: d.flows, Directory: d.pbx,
-		Webhooks: d.webhook, Live: d.cdr.View(), AMI: d.ami, Log: d.log, Metrics: d.flowMet})
+	runner := flowrun.New(d.cfg.Flows, flowrun.Deps{ARI: d.ari, Recovery: d.ari, Flows: d.flows, Directory: d.pbx,
+		Forwards: d.core.Forwards, Webhooks: d.webhook, Live: d.cdr.View(), AMI: d.ami, Log: d.log, Metrics: d.flowMet})
 	start("flowrun", runner.Run)
 	start("ari", d.ari.Run)
 	wg.Add(1)

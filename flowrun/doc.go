@@ -29,7 +29,9 @@
 //     under the step's timeout;
 //   - ring, queue, voicemail: SetVar of the step's values and of
 //     CALLCTL_FLOW_RESUME, then Continue into callctl-flow-ring (Dial, a
-//     single line through callctl-vipex-dial and its call forwards),
+//     single line through callctl-vipex-dial and its call forwards; a
+//     group of lines without forwards as one Dial of their phones, with
+//     one, every member through callctl-flow-member and its forwards),
 //     callctl-flow-queue (Queue) or callctl-flow-voicemail (VoiceMail): the
 //     legs are ordinary Dial and Queue legs (ringback or music on hold,
 //     transfers, pickup, sub-records). Answered, the call ends in the
@@ -47,17 +49,29 @@
 // family callctl-did, where the dialplan finds them when callctl does not
 // run.
 //
+// Calls left in Stasis (recover.go): Asterisk keeps a channel in the
+// application when callctl restarts or its websocket drops, and sends no
+// new StasisStart for it. On every ARI connect the runner lists the
+// application's channels (GET /applications/callctl); one of the shipped
+// dialplan's (known by its context: callctl-did, callctl-flow,
+// callctl-flow-resume, callctl-exten; Asterisk reports no app_name for
+// it) that no session owns after strandGrace is recovered, at most
+// recoverWorkers at once: an extension call rings its extension; a flow's
+// call goes to the flow's default step, else a DID's static destination
+// (callctl-did-static-fresh), else cause 41. Sessions that ran across a
+// websocket drop go on; one whose channel is no longer in the application
+// ends, and a prompt checks whether its playback finished meanwhile.
+//
 // Caveats: the state of a call in a flow is its goroutine while in Stasis
-// and the channel's variables while in the dialplan; a restart of callctl
-// loses the calls that are in Stasis at that moment (they stay in silence
-// until the caller hangs up), not those ringing or queued. Events lost to a
-// full queue (EventsLost) may lose a key. A ring group (several extensions
-// at once) is one Dial of their PJSIP endpoints: their forwards are not
-// applied (a single extension, and strategy order, apply them). Asterisk
-// blocks DB() on a channel thread that has been in Stasis, hence the Local
-// channel (callctl-flow-line) for a line's ring.
+// and the channel's variables while in the dialplan; a recovered call
+// loses the step it was in (not its keys and tags). Events lost to a full
+// queue (EventsLost) or while the websocket is down may lose a key.
+// Asterisk blocks DB() on a channel thread that has been in Stasis, hence
+// the Local channels (callctl-flow-line, callctl-flow-member) for a
+// line's ring.
 //
 // Metrics (namespace callctl, subsystem flowrun): calls_running,
 // steps_total{kind}, errors_total{kind}, fallbacks_total{reason},
-// query_fallbacks_total, events_dropped_total, extension_calls_total.
+// query_fallbacks_total, events_dropped_total, extension_calls_total,
+// recovered_total{action}.
 package flowrun

@@ -8,6 +8,7 @@ type Metrics struct {
 	steps          *prometheus.CounterVec
 	errors         *prometheus.CounterVec
 	fallbacks      *prometheus.CounterVec
+	recovered      *prometheus.CounterVec
 	queryFallbacks prometheus.Counter
 	eventsDropped  prometheus.Counter
 	extensionCalls prometheus.Counter
@@ -32,6 +33,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Namespace: "callctl", Subsystem: "flowrun", Name: "fallbacks_total",
 			Help: "Calls sent to the dialplan's static destination, by reason (busy: over flows.max_calls; no_flow).",
 		}, []string{"reason"}),
+		recovered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "callctl", Subsystem: "flowrun", Name: "recovered_total",
+			Help: "Calls found in Stasis with no flow running after an ARI (re)connect, by what became of them (default: the flow's default step; static: the DID's static destination; hangup: cause 41; busy: over flows.max_calls), and gone: flows ended because their channel left Stasis while the websocket was down.",
+		}, []string{"action"}),
 		queryFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "callctl", Subsystem: "flowrun", Name: "query_fallbacks_total",
 			Help: "Query steps that took their fallback (timeout, error, an answer that matched nothing).",
@@ -50,8 +55,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.fallbacks.WithLabelValues("busy")
 	m.fallbacks.WithLabelValues("no_flow")
+	for _, a := range []string{"default", "static", "hangup", "busy", "gone"} {
+		m.recovered.WithLabelValues(a)
+	}
 	if reg != nil {
-		reg.MustRegister(m.running, m.steps, m.errors, m.fallbacks, m.queryFallbacks, m.eventsDropped, m.extensionCalls)
+		reg.MustRegister(m.running, m.steps, m.errors, m.fallbacks, m.recovered, m.queryFallbacks, m.eventsDropped, m.extensionCalls)
 	}
 	return m
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callctl/callctl/ami"
 	"github.com/callctl/callctl/ari"
+	"github.com/callctl/callctl/callflow"
 	"github.com/callctl/callctl/cdr"
 	"github.com/callctl/callctl/flow"
 	"github.com/callctl/callctl/pbx"
@@ -30,6 +31,20 @@ type ARI interface {
 	Play(ctx context.Context, channelID, playbackID string, media ...string) (*ari.Playback, error)
 	StopPlayback(ctx context.Context, playbackID string) error
 	HangupCode(ctx context.Context, id string, cause int) error
+}
+
+// Recovery is what the recovery of calls left in Stasis needs of ARI
+// (*ari.Client).
+type Recovery interface {
+	AppChannels(ctx context.Context) ([]string, error)
+	Channel(ctx context.Context, id string) (*ari.Channel, error)
+	Playback(ctx context.Context, playbackID string) (*ari.Playback, error)
+}
+
+// LineForwards are the lines' call forwards (*callflow.Forwards): a ring
+// group rings a member that has one through callctl-flow-member.
+type LineForwards interface {
+	List(ctx context.Context, number string) ([]callflow.Forward, error)
 }
 
 // Flows is where the runner finds flows (the flow store).
@@ -87,10 +102,14 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Deps are the runner's collaborators; Webhooks, Live and AMI may be nil
-// (then notify and query steps fail, and AstDB is not written).
+// Deps are the runner's collaborators; Webhooks, Live, AMI, Recovery and
+// Forwards may be nil (then notify and query steps fail, AstDB is not
+// written, calls left in Stasis are not recovered, and a ring group rings
+// its members' phones only).
 type Deps struct {
 	ARI       ARI
+	Recovery  Recovery
+	Forwards  LineForwards
 	Flows     Flows
 	Directory Directory
 	Webhooks  Webhooks
@@ -110,6 +129,10 @@ type Runner struct {
 
 	mu    sync.Mutex
 	calls map[string]*session // by channel id
+	// inApp: the channels in Stasis whose StasisStart this process got, with
+	// the connection's generation then (gen counts the connects).
+	inApp map[string]uint64
+	gen   uint64
 	wg    sync.WaitGroup
 }
 
@@ -120,7 +143,7 @@ func New(cfg Config, deps Deps) *Runner {
 		m = NewMetrics(nil)
 	}
 	return &Runner{cfg: cfg, deps: deps, log: deps.Log.With().Str("pkg", "flowrun").Logger(), m: m,
-		sem: make(chan struct{}, cfg.MaxCalls), calls: map[string]*session{}}
+		sem: make(chan struct{}, cfg.MaxCalls), calls: map[string]*session{}, inApp: map[string]uint64{}}
 }
 
 // Stasis arguments the shipped dialplan passes (extensions_callctl_flow.conf).
@@ -151,10 +174,18 @@ func (r *Runner) Run(ctx context.Context) error {
 func (r *Runner) dispatch(ctx context.Context, e ari.Event) {
 	switch e.Type {
 	case ari.EventConnected:
-		r.wg.Add(1)
+		r.mu.Lock()
+		r.gen++
+		gen := r.gen
+		r.mu.Unlock()
+		r.wg.Add(2)
 		go func() {
 			defer r.wg.Done()
 			r.writeFallbacks(ctx)
+		}()
+		go func() {
+			defer r.wg.Done()
+			r.recoverCalls(ctx, gen)
 		}()
 		return
 	case "StasisStart":
@@ -172,6 +203,9 @@ func (r *Runner) dispatch(ctx context.Context, e ari.Event) {
 	}
 	r.mu.Lock()
 	s := r.calls[id]
+	if e.Type == "StasisEnd" || e.Type == "ChannelDestroyed" {
+		delete(r.inApp, id)
+	}
 	r.mu.Unlock()
 	if s == nil {
 		return
@@ -200,6 +234,10 @@ func (r *Runner) start(ctx context.Context, e ari.Event) {
 	if kind != argFlow && kind != argDID && kind != argResume && kind != argExten {
 		return
 	}
+	r.mu.Lock()
+	gen := r.gen
+	r.inApp[ch.ID] = gen
+	r.mu.Unlock()
 	select {
 	case r.sem <- struct{}{}:
 	default:
@@ -212,27 +250,47 @@ func (r *Runner) start(ctx context.Context, e ari.Event) {
 		}()
 		return
 	}
-	sctx, cancel := context.WithCancelCause(ctx)
-	s := &session{r: r, ch: ch, id: ch.ID, events: make(chan ari.Event, 32), cancel: cancel}
 	r.mu.Lock()
-	r.calls[ch.ID] = s
+	s := r.newSession(ctx, ch, gen)
 	r.mu.Unlock()
+	r.launch(s, func(sctx context.Context) { s.run(sctx, e.Args) })
+}
+
+// newSession makes the session of channel ch and registers it; r.mu is held
+// and a slot of r.sem taken.
+func (r *Runner) newSession(ctx context.Context, ch *ari.Channel, gen uint64) *session {
+	sctx, cancel := context.WithCancelCause(ctx)
+	s := &session{r: r, ch: ch, id: ch.ID, gen: gen, ctx: sctx, events: make(chan ari.Event, 32), cancel: cancel}
+	r.calls[ch.ID] = s
+	return s
+}
+
+// launch runs f, the session's flow, in its own goroutine; at its end the
+// session is unregistered and its slot of r.sem given back.
+func (r *Runner) launch(s *session, f func(context.Context)) {
 	r.m.running.Inc()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		defer func() {
 			r.mu.Lock()
-			if r.calls[ch.ID] == s {
-				delete(r.calls, ch.ID)
+			if r.calls[s.id] == s {
+				delete(r.calls, s.id)
 			}
 			r.mu.Unlock()
-			cancel(nil)
+			s.cancel(nil)
 			r.m.running.Dec()
 			<-r.sem
 		}()
-		s.run(sctx, e.Args)
+		f(s.ctx)
 	}()
+}
+
+// generation is the number of the current connection.
+func (r *Runner) generation() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gen
 }
 
 // fallback hands a call the runner will not run back to the dialplan: the

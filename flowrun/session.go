@@ -42,6 +42,7 @@ const (
 	ctxQueue     = "callctl-flow-queue"
 	ctxVoicemail = "callctl-flow-voicemail"
 	ctxExtenRing = "callctl-exten-ring"
+	ctxMember    = "callctl-flow-member"
 )
 
 // session is one call in a flow.
@@ -49,6 +50,8 @@ type session struct {
 	r      *Runner
 	ch     *ari.Channel
 	id     string
+	gen    uint64          // the connection's generation at its start
+	ctx    context.Context // ends with cancel
 	events chan ari.Event
 	cancel context.CancelCauseFunc
 
@@ -194,24 +197,9 @@ func (s *session) resume(ctx context.Context, args []string) (string, error) {
 	}
 	s.setFlow(f)
 	s.answered = s.ch.State == "Up"
-	for _, v := range []struct {
-		name string
-		to   *[]string
-	}{{varDigits, &s.digits}, {varTags, &s.tags}} {
-		var val string
-		if err := s.ari(ctx, func(c context.Context) (err error) { val, err = s.r.deps.ARI.GetVar(c, s.id, v.name); return }); err != nil && !ari.IsNotFound(err) {
-			return "", err
-		}
-		if val != "" {
-			*v.to = strings.Split(val, ",")
-		}
-	}
-	var steps string
-	if err := s.ari(ctx, func(c context.Context) (err error) { steps, err = s.r.deps.ARI.GetVar(c, s.id, varSteps); return }); err != nil && !ari.IsNotFound(err) {
+	if err := s.restoreVars(ctx); err != nil {
 		return "", err
 	}
-	s.steps, _ = strconv.Atoi(steps)
-	s.did, _ = s.getVar(ctx, varDID)
 	st := s.byID[stepID]
 	if st == nil {
 		return "", fmt.Errorf("flowrun: flow %s has no step %s", name, stepID)
@@ -228,6 +216,32 @@ func (s *session) resume(ctx context.Context, args []string) (string, error) {
 		return or(st.Queue.Exit, st.Next), nil
 	}
 	return st.Next, nil
+}
+
+// restoreVars reads the flow's state kept in the channel's variables: the
+// keys chosen, the tags, the steps run and the DID.
+func (s *session) restoreVars(ctx context.Context) error {
+	for _, v := range []struct {
+		name string
+		to   *[]string
+	}{{varDigits, &s.digits}, {varTags, &s.tags}} {
+		var val string
+		if err := s.ari(ctx, func(c context.Context) (err error) { val, err = s.r.deps.ARI.GetVar(c, s.id, v.name); return }); err != nil && !ari.IsNotFound(err) {
+			return err
+		}
+		if val != "" {
+			*v.to = strings.Split(val, ",")
+		}
+	}
+	var steps string
+	if err := s.ari(ctx, func(c context.Context) (err error) { steps, err = s.r.deps.ARI.GetVar(c, s.id, varSteps); return }); err != nil && !ari.IsNotFound(err) {
+		return err
+	}
+	s.steps, _ = strconv.Atoi(steps)
+	if did, _ := s.getVar(ctx, varDID); did != "" {
+		s.did = did
+	}
+	return nil
 }
 
 func (s *session) setFlow(f flow.Flow) {
@@ -472,6 +486,8 @@ func (s *session) play(ctx context.Context, media []string, limit time.Duration)
 					return fmt.Errorf("flowrun: playing %s failed", strings.Join(media, ", "))
 				}
 				return nil
+			case e.Type == ari.EventConnected && s.playbackOver(ctx, id):
+				return nil
 			}
 		}
 	}
@@ -548,7 +564,8 @@ func (s *session) prompt(ctx context.Context, sound string, timeout time.Duratio
 					s.stopPlayback(ctx, id)
 				}
 				return e.Digit, nil
-			case e.Type == "PlaybackFinished" && e.Playback != nil && e.Playback.ID == id:
+			case e.Type == "PlaybackFinished" && e.Playback != nil && e.Playback.ID == id,
+				e.Type == ari.EventConnected && playing && s.playbackOver(ctx, id):
 				playing = false
 				t.Reset(timeout)
 			}
@@ -680,13 +697,45 @@ func (s *session) ringOne(ctx context.Context, st *flow.Step, index int) error {
 		vars["_CALLCTL_FLOW_CALLER"] = s.ch.Name
 	} else {
 		exten = "group"
+		// Without forwards the members' phones ring in one Dial; with one,
+		// every member rings through callctl-flow-member, with its forwards
+		// (and the recording made there).
+		local := s.forwarded(ctx, exts)
 		dial := make([]string, len(exts))
 		for i, e := range exts {
 			dial[i] = "PJSIP/" + e
+			if local {
+				dial[i] = "Local/" + e + "@" + ctxMember
+			}
 		}
 		vars["CALLCTL_RING_DIAL"] = strings.Join(dial, "&")
+		vars["CALLCTL_RING_GROUP_OPTIONS"] = vars["_CALLCTL_RING_OPTIONS"]
+		if local {
+			vars["CALLCTL_RING_GROUP_OPTIONS"] = ""
+		}
 	}
 	return s.handOffAt(ctx, st, index, ctxRing, exten, vars)
+}
+
+// forwarded reports whether a line of exts has a call forward for external
+// calls (or the forwards could not be read: the dialplan then decides).
+func (s *session) forwarded(ctx context.Context, exts []string) bool {
+	if s.r.deps.Forwards == nil {
+		return false
+	}
+	for _, e := range exts {
+		fs, err := s.r.deps.Forwards.List(ctx, e)
+		if err != nil {
+			s.r.log.Debug().Err(err).Str("line", e).Msg("reading a ring group member's forwards")
+			return true
+		}
+		for _, f := range fs {
+			if f.CallType != "internal" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (s *session) queue(ctx context.Context, st *flow.Step) error {
