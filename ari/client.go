@@ -35,6 +35,7 @@ type Client struct {
 	startupTime time.Time
 	sessions    int
 	conn        *websocket.Conn
+	allowed     []string // the application's event filter (AllowEvents)
 }
 
 // New returns a Client; nil metrics are allowed (nothing is registered).
@@ -142,6 +143,7 @@ func (c *Client) session(ctx context.Context) error {
 	}
 	c.up(conn, info)
 	defer c.down(conn)
+	c.applyEventFilter(ctx)
 
 	for {
 		_, data, err := conn.Read(ctx)
