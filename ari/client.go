@@ -47,7 +47,7 @@ func New(cfg Config, log zerolog.Logger, metrics *Metrics) *Client {
 		cfg:     cfg,
 		log:     log.With().Str("pkg", "ari").Logger(),
 		metrics: metrics,
-		http:    &http.Client{Timeout: cfg.RequestTimeout, Transport: transport()},
+		http:    &http.Client{Transport: transport()}, // no Timeout: call bounds each request by its context
 		base:    strings.TrimRight(cfg.URL, "/"),
 	}
 	c.hub = &fanout.Hub[Event]{
