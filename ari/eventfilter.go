@@ -12,7 +12,8 @@ import (
 // (and its application events, such as ApplicationReplaced), so the events
 // nobody reads are neither sent nor decoded. A subscriber that reads an
 // event type must allow it; without any call, every event comes. The
-// filter is set on every connect, and at once when the websocket is up.
+// filter is set on every connect, and before AllowEvents returns when the
+// websocket is up.
 func (c *Client) AllowEvents(types ...string) {
 	c.mu.Lock()
 	for _, t := range types {
@@ -23,7 +24,7 @@ func (c *Client) AllowEvents(types ...string) {
 	connected := c.connected
 	c.mu.Unlock()
 	if connected {
-		go c.applyEventFilter(context.Background())
+		c.applyEventFilter(context.Background())
 	}
 }
 
