@@ -64,7 +64,7 @@ func (c *Client) Originate(ctx context.Context, p OriginateParams) (*Channel, er
 	if err := c.call(ctx, "channel_originate", http.MethodPost, "/channels/"+p.ID, nil, req, &d); err != nil {
 		return nil, err
 	}
-	return channelFrom(&d), nil
+	return channelFromLib(&d), nil
 }
 
 // Channel returns a channel's current state.
@@ -86,7 +86,7 @@ func (c *Client) Channel(ctx context.Context, id string) (*Channel, error) {
 	if err := c.call(ctx, "channel_get", http.MethodGet, "/channels/"+id, nil, nil, &d); err != nil {
 		return nil, err
 	}
-	ch := channelFrom(&d.ChannelData)
+	ch := channelFromLib(&d.ChannelData)
 	if p := d.Dialplan; p != nil {
 		ch.Context, ch.Exten, ch.Priority, ch.AppName, ch.AppData = p.Context, p.Exten, p.Priority, p.AppName, p.AppData
 	}
@@ -112,7 +112,7 @@ func (c *Client) Channels(ctx context.Context) ([]*Channel, error) {
 	}
 	out := make([]*Channel, len(ds))
 	for i := range ds {
-		out[i] = channelFrom(&ds[i])
+		out[i] = channelFromLib(&ds[i])
 	}
 	return out, nil
 }
@@ -223,7 +223,7 @@ func (c *Client) Snoop(ctx context.Context, id string, p SnoopParams) (*Channel,
 	if err := c.call(ctx, "channel_snoop", http.MethodPost, "/channels/"+id+"/snoop/"+p.ID, q, nil, &d); err != nil {
 		return nil, err
 	}
-	return channelFrom(&d), nil
+	return channelFromLib(&d), nil
 }
 
 // Play starts playing media ("sound:hello-world", "digits:123" …) on a

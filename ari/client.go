@@ -35,6 +35,7 @@ type Client struct {
 	startupTime time.Time
 	sessions    int
 	conn        *websocket.Conn
+	allowed     []string // the application's event filter (AllowEvents)
 }
 
 // New returns a Client; nil metrics are allowed (nothing is registered).
@@ -46,7 +47,7 @@ func New(cfg Config, log zerolog.Logger, metrics *Metrics) *Client {
 		cfg:     cfg,
 		log:     log.With().Str("pkg", "ari").Logger(),
 		metrics: metrics,
-		http:    &http.Client{Timeout: cfg.RequestTimeout},
+		http:    &http.Client{Transport: transport()}, // no Timeout: call bounds each request by its context
 		base:    strings.TrimRight(cfg.URL, "/"),
 	}
 	c.hub = &fanout.Hub[Event]{
@@ -61,6 +62,17 @@ func New(cfg Config, log zerolog.Logger, metrics *Metrics) *Client {
 		},
 	}
 	return c
+}
+
+// transport is http.DefaultTransport's, keeping more idle connections to
+// Asterisk: calls in flows make their requests in bursts (a dozen per
+// call), and with the default two idle connections per host most of a
+// burst's would be new TCP connections (and a new HTTP thread in
+// Asterisk for each).
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	return t
 }
 
 // Subscription receives every event of the application in order, plus the
@@ -142,6 +154,7 @@ func (c *Client) session(ctx context.Context) error {
 	}
 	c.up(conn, info)
 	defer c.down(conn)
+	c.applyEventFilter(ctx)
 
 	for {
 		_, data, err := conn.Read(ctx)

@@ -41,6 +41,30 @@ func TestEventsDecodedInOrder(t *testing.T) {
 	}
 }
 
+// The event filter is set when a subscriber allows types on an open
+// websocket, and again on every connect; without AllowEvents, never.
+func TestEventFilterSetOnEveryConnect(t *testing.T) {
+	f := newFakeARI(t)
+	c := startClient(t, f)
+	time.Sleep(50 * time.Millisecond)
+	if got := f.eventFilters(); len(got) != 0 {
+		t.Fatalf("a filter without AllowEvents: %q", got)
+	}
+	c.AllowEvents("StasisStart", "StasisEnd")
+	c.AllowEvents("StasisStart", "PlaybackFinished")
+	want := `{"allowed":[{"type":"StasisStart"},{"type":"StasisEnd"},{"type":"PlaybackFinished"}],"disallowed":[]}`
+	waitFor(t, "the filter", func() bool {
+		got := f.eventFilters()
+		return len(got) > 0 && got[len(got)-1] == want
+	})
+	n := len(f.eventFilters())
+	f.dropWebsockets()
+	waitFor(t, "the filter set again after a reconnect", func() bool { return len(f.eventFilters()) > n })
+	if got := f.eventFilters(); got[len(got)-1] != want {
+		t.Fatalf("filter %s, want %s", got[len(got)-1], want)
+	}
+}
+
 func TestReconnectsAfterTheSocketDrops(t *testing.T) {
 	f := newFakeARI(t)
 	c := startClient(t, f)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,6 +34,7 @@ type fakeARI struct {
 	dials    int
 	infoDown bool
 	requests []string
+	filters  []string // bodies of PUT /applications/callctl/eventFilter
 }
 
 func newFakeARI(t *testing.T) *fakeARI {
@@ -95,6 +97,12 @@ func (f *fakeARI) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Write(info)
+	case r.URL.Path == "/ari/applications/callctl/eventFilter" && r.Method == http.MethodPut:
+		b, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		f.filters = append(f.filters, string(b))
+		f.mu.Unlock()
+		w.Write([]byte(`{"name":"callctl"}`))
 	case strings.HasPrefix(r.URL.Path, "/ari/channels/") && r.Method == http.MethodDelete:
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Channel not found"}`))
@@ -195,10 +203,16 @@ func nextOf(t *testing.T, s *Subscription, types ...string) Event {
 	}
 }
 
-func newFakeARIEvents(f *testing.F) [][]byte {
+func newFakeARIEvents(tb testing.TB) [][]byte {
 	data, err := os.ReadFile("testdata/stasis-local.jsonl")
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	return bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+}
+
+func (f *fakeARI) eventFilters() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.filters...)
 }

@@ -35,6 +35,13 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 		}
 		c.metrics.requestDuration.WithLabelValues(op, result).Observe(time.Since(start).Seconds())
 	}()
+	// RequestTimeout bounds a request whose context has no deadline (as
+	// http.Client.Timeout would, without its timer goroutine per request).
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		defer cancel()
+	}
 
 	u := c.base + path
 	if len(query) > 0 {

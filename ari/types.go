@@ -28,7 +28,59 @@ type Channel struct {
 	AppData string
 }
 
-func channelFrom(d *lib.ChannelData) *Channel {
+// wireChannel is ARI's Channel as callctl reads it: the library's
+// ChannelData decodes the same fields, but through its own UnmarshalJSON,
+// which decodes the channel a second time (and its creation time a third).
+type wireChannel struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	State       string `json:"state"`
+	Accountcode string `json:"accountcode"`
+	Caller      *struct {
+		Name   string `json:"name"`
+		Number string `json:"number"`
+	} `json:"caller"`
+	Connected *struct {
+		Name   string `json:"name"`
+		Number string `json:"number"`
+	} `json:"connected"`
+	Creationtime string `json:"creationtime"`
+	Dialplan     *struct {
+		Context  string `json:"context"`
+		Exten    string `json:"exten"`
+		Priority int64  `json:"priority"`
+	} `json:"dialplan"`
+	ChannelVars map[string]string `json:"channelvars"`
+}
+
+// channelFrom converts a decoded channel; a creation time that is not
+// ARI's format fails the event, as it did with the library's type.
+func channelFrom(d *wireChannel) (*Channel, error) {
+	if d == nil {
+		return nil, nil
+	}
+	c := &Channel{ID: d.ID, Name: d.Name, State: d.State, Accountcode: d.Accountcode, Vars: d.ChannelVars}
+	if d.Caller != nil {
+		c.CallerNumber, c.CallerName = d.Caller.Number, d.Caller.Name
+	}
+	if d.Connected != nil {
+		c.ConnectedNumber, c.ConnectedName = d.Connected.Number, d.Connected.Name
+	}
+	if d.Dialplan != nil {
+		c.Context, c.Exten, c.Priority = d.Dialplan.Context, d.Dialplan.Exten, d.Dialplan.Priority
+	}
+	if d.Creationtime != "" {
+		t, err := time.Parse(lib.DateFormat, d.Creationtime)
+		if err != nil {
+			return nil, err
+		}
+		c.Created = time.Unix(t.Unix(), int64(t.Nanosecond()))
+	}
+	return c, nil
+}
+
+// channelFromLib converts the library's channel (REST answers).
+func channelFromLib(d *lib.ChannelData) *Channel {
 	if d == nil {
 		return nil
 	}
@@ -159,8 +211,8 @@ type wireEvent struct {
 	Type        string                 `json:"type"`
 	Application string                 `json:"application"`
 	Timestamp   string                 `json:"timestamp"`
-	Channel     *lib.ChannelData       `json:"channel"`
-	Peer        *lib.ChannelData       `json:"peer"`
+	Channel     *wireChannel           `json:"channel"`
+	Peer        *wireChannel           `json:"peer"`
 	Bridge      *lib.BridgeData        `json:"bridge"`
 	Playback    *lib.PlaybackData      `json:"playback"`
 	Recording   *lib.LiveRecordingData `json:"recording"`
@@ -171,18 +223,27 @@ type wireEvent struct {
 	Cause       int                    `json:"cause"`
 }
 
-// decodeEvent decodes one websocket message.
+// decodeEvent decodes one websocket message; the event keeps data (Raw),
+// which the caller must not change afterwards.
 func decodeEvent(data []byte) (Event, error) {
 	var w wireEvent
 	if err := json.Unmarshal(data, &w); err != nil {
 		return Event{}, err
 	}
+	ch, err := channelFrom(w.Channel)
+	if err != nil {
+		return Event{}, err
+	}
+	peer, err := channelFrom(w.Peer)
+	if err != nil {
+		return Event{}, err
+	}
 	e := Event{
 		Type: w.Type, Application: w.Application,
-		Channel: channelFrom(w.Channel), Peer: channelFrom(w.Peer), Bridge: bridgeFrom(w.Bridge),
+		Channel: ch, Peer: peer, Bridge: bridgeFrom(w.Bridge),
 		Playback: playbackFrom(w.Playback), Recording: liveRecordingFrom(w.Recording), Endpoint: endpointFrom(w.Endpoint),
 		Args: w.Args, Digit: w.Digit, DialStatus: w.DialStatus, Cause: w.Cause,
-		Raw: append(json.RawMessage(nil), data...),
+		Raw: data,
 	}
 	e.Timestamp, _ = time.Parse(lib.DateFormat, w.Timestamp)
 	return e, nil

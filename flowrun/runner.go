@@ -154,9 +154,21 @@ const (
 	argExten  = "exten"  // exten,<number>: an extension-to-extension call (the built-in flow)
 )
 
+// Events is every ARI event type the runner reads (dispatch and the
+// steps): when the ARI connection can filter (*ari.Client.AllowEvents),
+// Asterisk sends only these, so the many others of a call in a flow
+// (ChannelVarset for each variable set, ChannelStateChange,
+// PlaybackStarted …) are neither sent nor decoded. A step that waits for
+// another type must add it here.
+var Events = []string{"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHangupRequest",
+	"ChannelDtmfReceived", "PlaybackFinished", "ApplicationReplaced"}
+
 // Run reads the application's events until ctx ends, and waits for the
 // calls' goroutines to end.
 func (r *Runner) Run(ctx context.Context) error {
+	if f, ok := r.deps.ARI.(interface{ AllowEvents(types ...string) }); ok {
+		f.AllowEvents(Events...)
+	}
 	sub := r.deps.ARI.Subscribe("flowrun", 0)
 	defer sub.Close()
 	defer r.wg.Wait()

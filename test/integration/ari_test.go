@@ -20,6 +20,9 @@ func TestARIWrappers(t *testing.T) {
 	ctx := ctxFor(t, 60*time.Second)
 	sub := c.Subscribe("test", 0)
 	defer sub.Close()
+	// The daemon's call flows allow only their event types (the
+	// application's event filter): this test reads the recordings' too.
+	c.AllowEvents("RecordingStarted", "RecordingFinished")
 	stamp := time.Now().Format("150405000")
 	a, b := "it-a-"+stamp, "it-b-"+stamp
 	for _, id := range []string{a, b} {

@@ -69,6 +69,8 @@ func main() {
 	withCallctl := flag.Bool("callctl", true, "run callctl beside Asterisk")
 	ext := flag.String("ext", "1010", "the line that calls (test bed password pw<ext>; 1010 is the load test's own)")
 	flag.StringVar(&perfOut, "perf", "", "record callctl's CPU profile with perf into this file (perf report -i FILE)")
+	flag.IntVar(&perfHz, "perf-hz", 499, "-perf's sampling frequency (a short run needs more: e.g. 4999)")
+	flag.DurationVar(&idleFor, "idle", 0, "before the calls, measure callctl's and Asterisk's CPU for this long with nothing to do (callctl up, the metrics scraped as during the run), and report the calls' CPU net of it")
 	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
 	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
@@ -88,6 +90,13 @@ var perfOut, heapOut, recordOut, binPath, amiUser string
 
 var killEvery time.Duration
 
+// perfHz is perf's sampling frequency; idleFor, when set, is how long the
+// idle baseline is measured before the calls.
+var (
+	perfHz  int
+	idleFor time.Duration
+)
+
 type result struct {
 	ok, failed, retrans     int
 	callctlCPU, asteriskCPU float64
@@ -105,6 +114,8 @@ type result struct {
 	// through the menu (ivr_digits 1) and the queue (cc_call)
 	flowErrors, flowFallbacks float64
 	menuSteps, queueSteps     float64
+	// -idle: CPU seconds per second with no calls (callctl, Asterisk)
+	idleCallctl, idleAsterisk float64
 }
 
 func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext string) error {
@@ -177,6 +188,9 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	}
 
 	var res result
+	if idleFor > 0 && d != nil {
+		res.idleCallctl, res.idleAsterisk = measureIdle(d, astPID, idleFor)
+	}
 	astStart := cpuSeconds(astPID)
 	var ctlStart float64
 	if d != nil {
@@ -188,7 +202,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	started := time.Now()
 	var perf *exec.Cmd
 	if perfOut != "" && d != nil {
-		perf = exec.Command("perf", "record", "-F", "499", "-g", "-p", strconv.Itoa(d.cmd.Process.Pid), "-o", perfOut)
+		perf = exec.Command("perf", "record", "-F", strconv.Itoa(perfHz), "-g", "-p", strconv.Itoa(d.cmd.Process.Pid), "-o", perfOut)
 		perf.Stdout, perf.Stderr = os.Stderr, os.Stderr
 		if err := perf.Start(); err != nil {
 			return fmt.Errorf("perf: %w", err)
@@ -361,6 +375,12 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
+	if idleFor > 0 {
+		idleCtl, idleAst := r.idleCallctl*elapsed.Seconds(), r.idleAsterisk*elapsed.Seconds()
+		fmt.Printf("  net of idle     idle %.1f ms/s callctl, %.1f ms/s Asterisk (measured %v before the calls): %.2f s of the run's callctl CPU; the calls' own %.2f s against Asterisk's %.2f s, ratio %.3f, %.2f ms of callctl per call\n",
+			r.idleCallctl*1000, r.idleAsterisk*1000, idleFor, idleCtl, r.callctlCPU-idleCtl, r.asteriskCPU-idleAst,
+			(r.callctlCPU-idleCtl)/(r.asteriskCPU-idleAst), (r.callctlCPU-idleCtl)/float64(calls)*1000)
+	}
 	perCall, anonPerCall := 0.0, 0.0
 	if r.peakLive > 0 {
 		perCall = float64(r.peakRSS-r.baseRSS) / float64(r.peakLive)
@@ -383,6 +403,20 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		slope(r.samples, func(s sample) float64 { return s.goroutines }))
 	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
 		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
+}
+
+// measureIdle returns callctl's and Asterisk's CPU seconds per second
+// over d with no calls, callctl's metrics scraped once a second as during
+// the run (the scrape is part of what the run measures).
+func measureIdle(d *daemonProc, astPID int, dur time.Duration) (callctl, asterisk float64) {
+	pid := d.cmd.Process.Pid
+	ctl0, ast0, t0 := cpuSeconds(pid), cpuSeconds(astPID), time.Now()
+	for end := t0.Add(dur); time.Now().Before(end); {
+		time.Sleep(time.Second)
+		d.metrics()
+	}
+	s := time.Since(t0).Seconds()
+	return (cpuSeconds(pid) - ctl0) / s, (cpuSeconds(astPID) - ast0) / s
 }
 
 // sample is callctl's memory (KiB) with so many calls up: its anonymous
