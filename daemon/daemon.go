@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,11 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{cfg: cfg, log: log, registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
-	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.registry.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		// What the last collection found live, and the GOGC that
+		// gc_headroom_mib sets: the load test's memory breakdown.
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/(heap/live:bytes|gogc:percent)$`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	db, err := store.Open(cfg.DataDir, nil)
 	if err != nil {

@@ -60,6 +60,7 @@ func main() {
 	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
 	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
+	flag.StringVar(&samplesOut, "samples", "", "write the memory samples (one a second: calls up, anonymous memory, the Go runtime's classes, KiB) into this CSV file")
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
 	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
@@ -71,7 +72,7 @@ func main() {
 }
 
 // perfOut, when set, is where perf records callctl's profile.
-var perfOut, heapOut, recordOut, binPath, amiUser string
+var perfOut, heapOut, recordOut, binPath, amiUser, samplesOut string
 
 var killEvery time.Duration
 
@@ -279,6 +280,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 	}
 	report(res, calls, rate, talk, elapsed, withCallctl)
+	if samplesOut != "" {
+		if err := writeSamples(samplesOut, res.samples); err != nil {
+			return err
+		}
+	}
 	if rcv != nil {
 		if err := rcv.report(d.dataDir, started.Add(-time.Second)); err != nil {
 			return err
@@ -319,6 +325,8 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		slope(r.samples, func(s sample) float64 { return s.heapAlloc }), slope(r.samples, func(s sample) float64 { return s.heapLive }),
 		slope(r.samples, func(s sample) float64 { return s.heapIdle }), slope(r.samples, func(s sample) float64 { return s.stacks }),
 		slope(r.samples, func(s sample) float64 { return s.goroutines }))
+	fmt.Printf("                  free in spans in use %.1f, runtime metadata %.1f KiB\n",
+		slope(r.samples, func(s sample) float64 { return s.heapFree }), slope(r.samples, func(s sample) float64 { return s.runtimeMem }))
 	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
 		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
 }
@@ -329,6 +337,8 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 type sample struct {
 	live, anon float64
 	heapAlloc  float64 // live objects and garbage not collected yet
+	heapFree   float64 // free slots in the heap's spans in use (heap in use − allocated)
+	runtimeMem float64 // the runtime's own: span and GC metadata, caches, profiling buckets, other
 	heapLive   float64 // marked live at the last collection (next GC target / (1+GOGC/100))
 	heapIdle   float64 // heap spans free but kept (not returned to the system)
 	stacks     float64 // goroutine stacks
@@ -344,13 +354,49 @@ func gogc() float64 {
 	return 100
 }
 
+// heapLive is what the last collection found live: the runtime's own
+// figure when callctl exports it, else from the next GC target.
+func heapLive(m map[string]float64) float64 {
+	if v, ok := m["go_gc_heap_live_bytes"]; ok {
+		return v
+	}
+	return m["go_memstats_next_gc_bytes"] / (1 + gogc()/100)
+}
+
 func newSample(m map[string]float64, anon int64) sample {
 	return sample{live: m["callctl_cdr_live_calls"], anon: float64(anon),
 		heapAlloc:  m["go_memstats_heap_alloc_bytes"] / 1024,
-		heapLive:   m["go_memstats_next_gc_bytes"] / (1 + gogc()/100) / 1024,
+		heapFree:   (m["go_memstats_heap_inuse_bytes"] - m["go_memstats_heap_alloc_bytes"]) / 1024,
+		runtimeMem: (m["go_memstats_mspan_inuse_bytes"] + m["go_memstats_mcache_inuse_bytes"] + m["go_memstats_gc_sys_bytes"] +
+			m["go_memstats_other_sys_bytes"] + m["go_memstats_buck_hash_sys_bytes"]) / 1024,
+		heapLive:   heapLive(m) / 1024,
 		heapIdle:   (m["go_memstats_heap_idle_bytes"] - m["go_memstats_heap_released_bytes"]) / 1024,
 		stacks:     m["go_memstats_stack_inuse_bytes"] / 1024,
 		goroutines: m["go_goroutines"]}
+}
+
+// writeSamples writes the memory samples as CSV, for plotting.
+func writeSamples(path string, samples []sample) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	w.Write([]string{"live", "anon", "heap_alloc", "heap_live", "heap_free", "heap_idle", "stacks", "runtime", "goroutines"})
+	for _, s := range samples {
+		row := []float64{s.live, s.anon, s.heapAlloc, s.heapLive, s.heapFree, s.heapIdle, s.stacks, s.runtimeMem, s.goroutines}
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // slope is the least-squares slope of y over calls up while calls come up
