@@ -74,9 +74,10 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	}
 	d := &Daemon{cfg: cfg, log: log, registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
 	d.registry.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
-		// What the last collection found live, and the GOGC that
-		// gc_headroom_mib sets: the load test's memory breakdown.
-		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/(heap/live:bytes|gogc:percent)$`)})),
+		// What the last collection found live, the GOGC that
+		// gc_headroom_mib sets, and where the process's memory goes
+		// (Go's classes): the load test's memory breakdown.
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/(heap/live:bytes|gogc:percent)$|^/memory/classes/`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	db, err := store.Open(cfg.DataDir, nil)

@@ -30,12 +30,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -60,6 +62,7 @@ func main() {
 	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
 	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
+	flag.IntVar(&warmup, "warmup", 500, "calls of a second placed at -rate before the run, so that callctl's baseline memory is that of a daemon that has taken calls (0: none)")
 	flag.StringVar(&samplesOut, "samples", "", "write the memory samples (one a second: calls up, anonymous memory, the Go runtime's classes, KiB) into this CSV file")
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
@@ -75,6 +78,8 @@ func main() {
 var perfOut, heapOut, recordOut, binPath, amiUser, samplesOut string
 
 var killEvery time.Duration
+
+var warmup int
 
 type result struct {
 	ok, failed, retrans     int
@@ -132,11 +137,17 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 		defer rec.stop()
 	}
-	uas, err := startUAS(work, talk, calls, rate)
+	uas, err := startUAS(work, talk, calls+warmup, rate)
 	if err != nil {
 		return err
 	}
 	defer uas.Process.Kill()
+	if d != nil && warmup > 0 && killEvery == 0 {
+		if err := warmUp(d, work, here, ext, warmup, rate); err != nil {
+			return err
+		}
+		_, astBefore = csvLinkedids(astCSV, 0)
+	}
 
 	var res result
 	astStart := cpuSeconds(astPID)
@@ -193,18 +204,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			}
 		})
 	}
-	stat := filepath.Join(work, "uac-stat.csv")
-	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
-	uac := exec.Command("sipp", "127.0.0.1:5060", "-sf", filepath.Join(here, "uac.xml"),
-		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw"+ext,
-		"-i", "127.0.0.1", "-p", "5170", "-mp", "26600",
-		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
-		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
-		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
-		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, "uac-errors.log"), "-nostdin")
-	uac.Dir = work
-	uacOut, _ := os.Create(filepath.Join(work, "uac.out"))
-	uac.Stdout, uac.Stderr = uacOut, uacOut
+	uac, stat, uacOut := sippUAC(work, here, ext, "uac", calls, rate, talk)
 	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v)\n", calls, rate, talk, withCallctl)
 	stopKilling, killed := make(chan struct{}), make(chan int, 1)
 	if d != nil && killEvery > 0 {
@@ -230,14 +230,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 
 	// Let the last calls end and be committed.
 	if d != nil {
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			m, err := d.metrics()
-			if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 {
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
+		d.settle(30 * time.Second)
 	} else {
 		time.Sleep(2 * time.Second)
 	}
@@ -336,13 +329,14 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 // tell where the memory of a call in progress goes.
 type sample struct {
 	live, anon float64
-	heapAlloc  float64 // live objects and garbage not collected yet
-	heapFree   float64 // free slots in the heap's spans in use (heap in use − allocated)
-	runtimeMem float64 // the runtime's own: span and GC metadata, caches, profiling buckets, other
-	heapLive   float64 // marked live at the last collection (next GC target / (1+GOGC/100))
-	heapIdle   float64 // heap spans free but kept (not returned to the system)
-	stacks     float64 // goroutine stacks
-	goroutines float64 // a count, not KiB
+	heapAlloc  float64            // live objects and garbage not collected yet
+	heapFree   float64            // free slots in the heap's spans in use (heap in use − allocated)
+	runtimeMem float64            // the runtime's own: span and GC metadata, caches, profiling buckets, other
+	heapLive   float64            // marked live at the last collection (next GC target / (1+GOGC/100))
+	heapIdle   float64            // heap spans free but kept (not returned to the system)
+	stacks     float64            // goroutine stacks
+	goroutines float64            // a count, not KiB
+	classes    map[string]float64 // Go's memory classes (go_memory_classes_*), KiB
 }
 
 // gogc is callctl's GOGC, for the live heap from the next GC target (the
@@ -363,16 +357,28 @@ func heapLive(m map[string]float64) float64 {
 	return m["go_memstats_next_gc_bytes"] / (1 + gogc()/100)
 }
 
+// memoryClasses are the Go runtime's memory classes callctl exports
+// (/memory/classes/...), KiB, by name without the prefix.
+func memoryClasses(m map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		if c, ok := strings.CutPrefix(k, "go_memory_classes_"); ok {
+			out[strings.TrimSuffix(c, "_bytes")] = v / 1024
+		}
+	}
+	return out
+}
+
 func newSample(m map[string]float64, anon int64) sample {
 	return sample{live: m["callctl_cdr_live_calls"], anon: float64(anon),
-		heapAlloc:  m["go_memstats_heap_alloc_bytes"] / 1024,
-		heapFree:   (m["go_memstats_heap_inuse_bytes"] - m["go_memstats_heap_alloc_bytes"]) / 1024,
+		heapAlloc: m["go_memstats_heap_alloc_bytes"] / 1024,
+		heapFree:  (m["go_memstats_heap_inuse_bytes"] - m["go_memstats_heap_alloc_bytes"]) / 1024,
 		runtimeMem: (m["go_memstats_mspan_inuse_bytes"] + m["go_memstats_mcache_inuse_bytes"] + m["go_memstats_gc_sys_bytes"] +
 			m["go_memstats_other_sys_bytes"] + m["go_memstats_buck_hash_sys_bytes"]) / 1024,
 		heapLive:   heapLive(m) / 1024,
 		heapIdle:   (m["go_memstats_heap_idle_bytes"] - m["go_memstats_heap_released_bytes"]) / 1024,
 		stacks:     m["go_memstats_stack_inuse_bytes"] / 1024,
-		goroutines: m["go_goroutines"]}
+		goroutines: m["go_goroutines"], classes: memoryClasses(m)}
 }
 
 // writeSamples writes the memory samples as CSV, for plotting.
@@ -382,9 +388,16 @@ func writeSamples(path string, samples []sample) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"live", "anon", "heap_alloc", "heap_live", "heap_free", "heap_idle", "stacks", "runtime", "goroutines"})
+	var classes []string
+	if len(samples) > 0 {
+		classes = slices.Sorted(maps.Keys(samples[0].classes))
+	}
+	w.Write(append([]string{"live", "anon", "heap_alloc", "heap_live", "heap_free", "heap_idle", "stacks", "runtime", "goroutines"}, classes...))
 	for _, s := range samples {
 		row := []float64{s.live, s.anon, s.heapAlloc, s.heapLive, s.heapFree, s.heapIdle, s.stacks, s.runtimeMem, s.goroutines}
+		for _, c := range classes {
+			row = append(row, s.classes[c])
+		}
 		rec := make([]string, len(row))
 		for i, v := range row {
 			rec[i] = strconv.FormatFloat(v, 'f', 1, 64)
@@ -427,6 +440,57 @@ func slope(samples []sample, y func(sample) float64) float64 {
 		return (n*sxy - sx*sy) / d
 	}
 	return 0
+}
+
+// sippUAC is sipp placing calls from line ext, its statistics file and
+// its output.
+func sippUAC(work, here, ext, name string, calls int, rate float64, talk time.Duration) (*exec.Cmd, string, *os.File) {
+	stat := filepath.Join(work, name+"-stat.csv")
+	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
+	uac := exec.Command("sipp", "127.0.0.1:5060", "-sf", filepath.Join(here, "uac.xml"),
+		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw"+ext,
+		"-i", "127.0.0.1", "-p", "5170", "-mp", "26600",
+		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
+		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
+		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
+		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, name+"-errors.log"), "-nostdin")
+	uac.Dir = work
+	out, _ := os.Create(filepath.Join(work, name+".out"))
+	uac.Stdout, uac.Stderr = out, out
+	return uac, stat, out
+}
+
+// warmUp places n calls of a second at rate and waits until callctl has
+// committed them: the memory a run's churn takes (the collector's
+// headroom filled, buffers grown) is then in the baseline, not counted
+// as the calls in progress'.
+func warmUp(d *daemonProc, work, here, ext string, n int, rate float64) error {
+	fmt.Fprintf(os.Stderr, "warm-up: %d calls at %g/s, 1s each\n", n, rate)
+	uac, stat, out := sippUAC(work, here, ext, "warmup", n, rate, time.Second)
+	err := uac.Run()
+	out.Close()
+	ok, failed, _ := sippCounts(stat)
+	if err != nil && ok+failed == 0 {
+		return fmt.Errorf("warm-up sipp: %v", err)
+	}
+	if failed > 0 {
+		fmt.Fprintf(os.Stderr, "warm-up: %d of %d calls failed\n", failed, n)
+	}
+	d.settle(30 * time.Second)
+	time.Sleep(1500 * time.Millisecond) // the run's records start after the warm-up's
+	return nil
+}
+
+// settle waits until no call is up and every commit is done.
+func (d *daemonProc) settle(bound time.Duration) {
+	deadline := time.Now().Add(bound)
+	for time.Now().Before(deadline) {
+		m, err := d.metrics()
+		if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // daemonProc is callctl running as its own process.
