@@ -142,11 +142,13 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		return err
 	}
 	defer uas.Process.Kill()
+	var warmDelays histogram
 	if d != nil && warmup > 0 && killEvery == 0 {
 		if err := warmUp(d, work, here, ext, warmup, rate); err != nil {
 			return err
 		}
 		_, astBefore = csvLinkedids(astCSV, 0)
+		warmDelays = d.histogram("callctl_cdr_commit_delay_seconds")
 	}
 
 	var res result
@@ -257,7 +259,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 		res.dropped = m["callctl_ami_events_dropped_total"]
 		res.truncated = m["callctl_ami_truncated_events_total"]
-		res.delays = d.histogram("callctl_cdr_commit_delay_seconds")
+		res.delays = d.histogram("callctl_cdr_commit_delay_seconds").minus(warmDelays)
 		d.stop()
 		var have map[string]int
 		if res.records, res.dupes, have, err = countRecords(d.dataDir, started.Add(-time.Second)); err != nil {
@@ -682,6 +684,19 @@ func (d *daemonProc) histogram(name string) histogram {
 		h.count = c
 	}
 	return h
+}
+
+// minus is h without the observations of an earlier reading of the
+// same histogram (the warm-up's).
+func (h histogram) minus(earlier histogram) histogram {
+	if len(earlier.counts) != len(h.counts) {
+		return h
+	}
+	out := histogram{bounds: h.bounds, counts: make([]float64, len(h.counts)), count: h.count - earlier.count}
+	for i := range h.counts {
+		out.counts[i] = h.counts[i] - earlier.counts[i]
+	}
+	return out
 }
 
 // quantile returns the upper bound of the bucket holding quantile q.
