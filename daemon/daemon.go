@@ -75,9 +75,11 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, log: log, registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
 	d.registry.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		// What the last collection found live, the GOGC that
-		// gc_headroom_mib sets, and where the process's memory goes
-		// (Go's classes): the load test's memory breakdown.
-		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/(heap/live:bytes|gogc:percent)$|^/memory/classes/`)})),
+		// gc_headroom_mib sets, where the process's memory goes (Go's
+		// classes), and the collector's cycles and CPU: the load
+		// test's breakdown.
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(
+			`^/gc/(heap/live:bytes|gogc:percent|cycles/total:gc-cycles)$|^/memory/classes/|^/cpu/classes/gc/total:cpu-seconds$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	db, err := store.Open(cfg.DataDir, nil)

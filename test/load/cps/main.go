@@ -11,9 +11,20 @@
 // memory are the daemon's alone. With -callctl=false the same calls run
 // without callctl, to compare Asterisk alone.
 //
+// Before the run it places -warmup one-second calls at the same rate (500
+// by default) and waits until they are committed: callctl's baseline is
+// then that of a daemon that has taken calls. A daemon fresh from its start
+// grows by several MiB during its first seconds of traffic whatever the
+// number of calls up (the collector's headroom used for the first time,
+// buffers, caches): with 100 calls up instead of 500 it grew nearly as
+// much, and without a warm-up that growth was counted as the calls in
+// progress'. The CPU, the calls and the commit delays are those of the run
+// alone.
+//
 // It prints, from one run: calls ok/failed (sipp), CDRs recorded vs calls
 // (missing, duplicate), AMI events dropped, callctl and Asterisk CPU seconds
-// and their ratio, callctl's peak RSS and RSS per live call, and the commit
+// and their ratio (and the Go collector's cycles and CPU), callctl's peak
+// RSS and RSS per live call, where a live call's memory goes, and the commit
 // delay from callctl's histogram. Bounded: every wait has a deadline.
 //
 // With -kill-every D, callctl is killed with SIGKILL every D while the calls
@@ -88,7 +99,9 @@ type result struct {
 	peakAnon, baseAnon      int64 // KiB: anonymous memory (the database file's mapped pages aside)
 	samples                 []sample
 	peakLive                int
-	switches                int64 // callctl's context switches
+	switches                int64   // callctl's context switches
+	gcCycles, gcCPU         float64 // the Go collector's, from callctl's /metrics
+	warmedUp                int     // warm-up calls placed before the run
 	records, dupes          int
 	kills                   int
 	astCalls, astMissing    int // Asterisk's CDRs of the run, and those callctl has no record of
@@ -142,6 +155,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		return err
 	}
 	defer uas.Process.Kill()
+	var res result
 	var warmDelays histogram
 	if d != nil && warmup > 0 && killEvery == 0 {
 		if err := warmUp(d, work, here, ext, warmup, rate); err != nil {
@@ -149,9 +163,9 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 		_, astBefore = csvLinkedids(astCSV, 0)
 		warmDelays = d.histogram("callctl_cdr_commit_delay_seconds")
+		res.warmedUp = warmup
 	}
 
-	var res result
 	astStart := cpuSeconds(astPID)
 	var ctlStart float64
 	if d != nil {
@@ -159,6 +173,9 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		res.switches = -contextSwitches(d.cmd.Process.Pid)
 		res.baseRSS = rss(d.cmd.Process.Pid, "VmRSS")
 		res.baseAnon = rss(d.cmd.Process.Pid, "RssAnon")
+		if m, err := d.metrics(); err == nil {
+			res.gcCycles, res.gcCPU = -m["go_gc_cycles_total_gc_cycles_total"], -m["go_cpu_classes_gc_total_cpu_seconds_total"]
+		}
 	}
 	started := time.Now()
 	var perf *exec.Cmd
@@ -258,6 +275,8 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		res.dropped = m["callctl_ami_events_dropped_total"]
+		res.gcCycles += m["go_gc_cycles_total_gc_cycles_total"]
+		res.gcCPU += m["go_cpu_classes_gc_total_cpu_seconds_total"]
 		res.truncated = m["callctl_ami_truncated_events_total"]
 		res.delays = d.histogram("callctl_cdr_commit_delay_seconds").minus(warmDelays)
 		d.stop()
@@ -305,10 +324,16 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
+	if r.gcCycles > 0 {
+		fmt.Printf("  of which GC     %.0f collections, %.2f CPU-s (the runtime's estimate)\n", r.gcCycles, r.gcCPU)
+	}
 	perCall, anonPerCall := 0.0, 0.0
 	if r.peakLive > 0 {
 		perCall = float64(r.peakRSS-r.baseRSS) / float64(r.peakLive)
 		anonPerCall = float64(r.peakAnon-r.baseAnon) / float64(r.peakLive)
+	}
+	if r.warmedUp > 0 {
+		fmt.Printf("baseline          after a warm-up of %d one-second calls at %g/s (start: when it was over)\n", r.warmedUp, rate)
 	}
 	fmt.Printf("callctl RSS       peak %.1f MiB (start %.1f MiB), %d calls up at most, %.1f KiB per live call\n",
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
