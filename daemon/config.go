@@ -57,11 +57,9 @@ type Config struct {
 	// environment variable, when set, wins.
 	MaxProcs int `yaml:"max_procs" env:"MAX_PROCS"`
 	// GCPercent is the garbage collector's target (GOGC): the heap may grow
-	// to (100+GCPercent)% of what is live before a collection; 0 keeps
-	// Go's default (100). 50 lowers the memory per call in progress by
-	// about a quarter for about a tenth more CPU (measured with the feed's
-	// replay benchmark and test/load/cps). The GOGC environment variable,
-	// when set, wins.
+	// to (100+GCPercent)% of what is live before a collection; 0 leaves
+	// it to GCHeadroomMiB (Go's 100 when that is 0). The GOGC environment
+	// variable, when set, wins.
 	GCPercent int `yaml:"gc_percent" env:"GC_PERCENT"`
 	// GCHeadroomMiB, when GCPercent is 0, is the garbage collector's
 	// headroom in MiB: after each collection GOGC is set so that the next
