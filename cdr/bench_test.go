@@ -102,3 +102,40 @@ func BenchmarkLiveCallMemory(b *testing.B) {
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/calls, "bytes/call")
 	}
 }
+
+// BenchmarkTrackerLive100: building the live view of 100 answered calls
+// in progress, as a listcalls request does now that the view is built
+// when read.
+func BenchmarkTrackerLive100(b *testing.B) {
+	var upTo []map[string]string
+	for _, m := range loadFixture(b, "outbound-answered") {
+		if m["Event"] == "HangupRequest" {
+			break
+		}
+		upTo = append(upTo, m)
+	}
+	const calls = 100
+	tr := newTestTracker(b)
+	for c := 0; c < calls; c++ {
+		suffix := "-" + strconv.Itoa(c)
+		for _, m := range upTo {
+			mm := make(map[string]string, len(m))
+			for k, v := range m {
+				if strings.HasSuffix(k, "Uniqueid") || strings.HasSuffix(k, "Linkedid") {
+					v += suffix
+				}
+				mm[k] = v
+			}
+			if e, ok := cdrfeed.ParseEvent(ami.Message(mm)); ok {
+				tr.Apply(&e)
+			}
+		}
+	}
+	if n := len(tr.Live()); n != calls {
+		b.Fatalf("%d live calls, want %d", n, calls)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Live()
+	}
+}

@@ -87,8 +87,30 @@ func (t *Tracker) TakeUnsaved(fn func(linkedid string, s *CallState)) {
 	t.unsaved = t.unsaved[:0]
 }
 
-// Live returns the live view of every call in progress (built anew: meant
-// for tests and tools; the daemon keeps its view from TakeChanged).
+// DropChanged forgets which calls changed, for a user that builds live
+// views when they are read (Live, LiveOf) instead of taking them.
+func (t *Tracker) DropChanged() {
+	for _, c := range t.dirty {
+		c.dirty = false
+	}
+	clear(t.dirty)
+	t.dirty = t.dirty[:0]
+}
+
+// Len returns the number of calls in progress.
+func (t *Tracker) Len() int { return len(t.calls) }
+
+// LiveOf returns the live view, built anew, of the call the live channel
+// uniqueid is in.
+func (t *Tracker) LiveOf(uniqueid string) (*LiveCall, bool) {
+	ch := t.chans[uniqueid]
+	if ch == nil || ch.call == nil || !ch.live() || t.calls[ch.call.Linkedid] != ch.call {
+		return nil, false
+	}
+	return t.live(ch.call), true
+}
+
+// Live returns the live view of every call in progress, built anew.
 func (t *Tracker) Live() []*LiveCall {
 	out := make([]*LiveCall, 0, len(t.calls))
 	for _, c := range t.calls {

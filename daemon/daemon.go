@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,7 +73,14 @@ func New(cfg Config, log zerolog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	d := &Daemon{cfg: cfg, log: log, registry: prometheus.NewRegistry(), mux: http.NewServeMux()}
-	d.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.registry.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		// What the last collection found live, the GOGC that
+		// gc_headroom_mib sets, where the process's memory goes (Go's
+		// classes), and the collector's cycles and CPU: the load
+		// test's breakdown.
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(
+			`^/gc/(heap/live:bytes|gogc:percent|cycles/total:gc-cycles)$|^/memory/classes/|^/cpu/classes/gc/total:cpu-seconds$`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	db, err := store.Open(cfg.DataDir, nil)
 	if err != nil {

@@ -225,7 +225,7 @@ func (b *backfiller) replay(rows []cel.Row, w window) int {
 			}
 		}
 		// Its calls are over: nothing of them is left for a live view.
-		b.tracker.TakeChanged(func(cdr.Changed) {})
+		b.tracker.DropChanged()
 		b.tracker.TakeUnsaved(func(string, *cdr.CallState) {})
 		b.commits.add(finished)
 		handed += len(finished)

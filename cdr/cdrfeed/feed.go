@@ -1,13 +1,14 @@
 // Package cdrfeed runs the CDR engine in the daemon: it feeds the AMI event
-// stream to a cdr.Tracker, keeps the live view of the calls in progress for
-// the API, commits each finished call to the store in one transaction with
+// stream to a cdr.Tracker, serves the live view of the calls in progress to
+// the API (built from the tracker when read), commits each finished call to the store in one transaction with
 // whatever must follow it, resynchronises after a reconnect or lost events,
 // and keeps the calls in progress across daemon restarts.
 //
 // Cost: the event goroutine only parses and applies events; after each
-// burst of queued events it refreshes the live view and the saved state of
-// the calls that changed (never of every call), and hands finished calls to
-// the committer goroutine, which writes them in group commits.
+// burst of queued events it wakes the readers waiting for a channel,
+// refreshes the saved state of the calls that changed (never of every
+// call), and hands finished calls to the committer goroutine, which writes
+// them in group commits.
 //
 // Metrics (namespace callctl, subsystem cdr): calls_finished_total,
 // commit_delay_seconds (from a call's last event to its commit),
@@ -70,7 +71,7 @@ func DefaultConfig() Config { return Config{LiveSaveInterval: time.Second} }
 // idBlock is how many record ids one reservation takes.
 const idBlock = 256
 
-// maxBurst bounds the events applied between two refreshes of the live view.
+// maxBurst bounds the events applied between two flushes.
 const maxBurst = 256
 
 // Outbox is where the changes of calls lead to deliveries (webhook.Outbox).
@@ -103,8 +104,7 @@ type Feed struct {
 	m       *metrics
 
 	outbox  Outbox
-	changed []cdr.Changed // scratch of flush
-	changes []cdr.Change  // to commit: the finished calls and wanted changes of the current burst
+	changes []cdr.Change // to commit: the finished calls and wanted changes of the current burst
 
 	// lastEvent is the time of the last AMI event applied (saved with
 	// the calls in progress); backfill reads CEL from there.
@@ -124,11 +124,12 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	if cfg.LiveSaveInterval <= 0 {
 		cfg.LiveSaveInterval = time.Second
 	}
-	f := &Feed{cfg: cfg, ami: a, ids: cdrstore.NewIDs(idBlock), view: newView(),
+	f := &Feed{cfg: cfg, ami: a, ids: cdrstore.NewIDs(idBlock),
 		log: log.With().Str("pkg", "cdr").Logger(), m: newMetrics(reg)}
 	f.commits = newCommitter(db, f.ids, f.log, f.m, cfg.LiveSaveInterval)
 	f.commits.outbox, f.outbox = opts.Outbox, opts.Outbox
 	f.tracker = cdr.NewTracker(cdr.Options{Directory: Directory{dir}, IDs: f.ids, Rates: rates})
+	f.view = newView(f.tracker)
 
 	// The first id block and the saved calls, before any event.
 	var state cdr.State
@@ -147,7 +148,7 @@ func New(cfg Config, a AMI, db *store.DB, dir *pbx.Directory, log zerolog.Logger
 	}
 	f.ids.Add(block)
 	f.commits.legacy = true
-	f.tracker.Restore(state)
+	f.view.change(func() { f.tracker.Restore(state) })
 	saved := f.lastEvent
 	f.lastSaved.Store(&saved)
 	if cfg.Backfill.CELPath != "" {
@@ -259,7 +260,10 @@ func (f *Feed) handle(ctx context.Context, m ami.Message, resync bool) bool {
 		if e.Time.After(f.lastEvent) && e.Name != ami.EventConnected && e.Name != ami.EventDisconnected && e.Name != ami.EventsLost {
 			f.lastEvent = e.Time
 		}
-		f.keep(f.tracker.Apply(&e))
+		f.view.mu.Lock()
+		changes := f.tracker.Apply(&e)
+		f.view.mu.Unlock()
+		f.keep(changes)
 	}
 	return resync
 }
@@ -307,17 +311,15 @@ func (f *Feed) keep(changes []cdr.Change) {
 	}
 }
 
-// flush publishes what the events so far changed: the live view, and the
-// changes to commit and the saved state, to the committer.
+// flush publishes what the events so far changed: the live view's waiters
+// get their calls, and the committer the changes to commit.
 func (f *Feed) flush() {
-	f.changed = f.changed[:0]
-	f.tracker.TakeChanged(func(c cdr.Changed) { f.changed = append(f.changed, c) })
-	f.view.update(f.changed)
-	f.m.live.Set(float64(f.view.Len()))
+	f.view.change(f.tracker.DropChanged)
+	f.view.notify()
+	f.m.live.Set(float64(f.tracker.Len())) // the feed is the tracker's only writer
 	f.commits.add(f.changes)
 	clear(f.changes)
 	f.changes = f.changes[:0]
-	clear(f.changed)
 }
 
 // save hands the states of the calls changed since the last save to the
@@ -325,9 +327,11 @@ func (f *Feed) flush() {
 // for a restart).
 func (f *Feed) save() {
 	n := 0
-	f.tracker.TakeUnsaved(func(linkedid string, s *cdr.CallState) {
-		f.commits.addSave(linkedid, s)
-		n++
+	f.view.change(func() {
+		f.tracker.TakeUnsaved(func(linkedid string, s *cdr.CallState) {
+			f.commits.addSave(linkedid, s)
+			n++
+		})
 	})
 	// Saved: where the next backfill reads from, the last event seen or
 	// the start of a gap not backfilled yet.
@@ -361,7 +365,8 @@ func (f *Feed) resync(ctx context.Context) bool {
 	for i, it := range items {
 		live[i] = ParseChannel(it)
 	}
-	changes := f.tracker.Resync(time.Now(), live)
+	var changes []cdr.Change
+	f.view.change(func() { changes = f.tracker.Resync(time.Now(), live) })
 	f.m.resyncs.Inc()
 	if closed := len(cdr.Records(changes)); closed > 0 || len(live) > 0 {
 		f.log.Info().Int("closed", closed).Int("channels_up", len(live)).Msg("resynchronised with Asterisk")

@@ -217,6 +217,48 @@ func TestFeedLiveView(t *testing.T) {
 	}
 }
 
+// The live view is built from the tracker when read: readers listing
+// calls and looking up channels while the feed applies a burst of calls
+// find each listed channel in its own call (run with -race).
+func TestFeedLiveViewReadWhileEventsApply(t *testing.T) {
+	r := start(t, cdrfeed.Options{})
+	const calls = 50
+	text, _ := callCopies(t, "outbound-answered", calls, "HangupRequest", 0)
+	done := make(chan struct{})
+	read := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-done:
+				read <- n
+				return
+			default:
+			}
+			for _, c := range r.feed.View().Calls() {
+				if c.ID == 0 || c.Linkedid == "" {
+					t.Errorf("a call without its ids: %+v", c)
+				}
+				for _, ch := range c.Channels {
+					if got, ok := r.feed.View().Channel(ch.Uniqueid); ok && got.Linkedid != c.Linkedid { // no channel moves in these calls
+						t.Errorf("channel %s: call %s, listed in %s", ch.Uniqueid, got.Linkedid, c.Linkedid)
+					}
+				}
+			}
+			n++
+		}
+	}()
+	r.fake.write(text)
+	waitFor(t, "the calls", 5*time.Second, func() bool { return r.feed.View().Len() == calls })
+	close(done)
+	if n := <-read; n == 0 {
+		t.Fatal("the reader never read")
+	}
+	if live := r.feed.Live(); len(live) != calls {
+		t.Fatalf("%d calls in the view, want %d", len(live), calls)
+	}
+}
+
 // A call whose commit fails (here: what must follow it fails) does not hold
 // up the others; it is saved once the failure passes, and only once.
 func TestFeedOneFailingCallDoesNotStallOthers(t *testing.T) {

@@ -7,64 +7,67 @@ import (
 	"github.com/callctl/callctl/cdr"
 )
 
-// View is the CDR engine's live view: the calls in progress, each an
-// immutable *cdr.LiveCall replaced when the call changes. The feed updates
-// it once per burst of events, at a cost proportional to the calls that
-// changed; readers copy pointers, never calls. Safe for concurrent use.
+// View is the CDR engine's live view: the calls in progress, built from
+// the tracker's state when read (a call in progress keeps no copy of its
+// view: listing calls is rarer than their events, and memory per call is
+// what a busy PBX runs out of). The feed holds mu for writing while it
+// changes the tracker; readers hold it for reading while they build. The
+// calls handed out are the reader's own. Safe for concurrent use.
 type View struct {
 	mu      sync.RWMutex
-	calls   map[string]*cdr.LiveCall // by linkedid
-	chans   map[string]string        // live channel uniqueid → linkedid
+	tracker *cdr.Tracker
+	wmu     sync.Mutex // waiters; taken before mu
 	waiters map[string][]chan *cdr.LiveCall
 }
 
-func newView() *View {
-	return &View{calls: map[string]*cdr.LiveCall{}, chans: map[string]string{}, waiters: map[string][]chan *cdr.LiveCall{}}
+func newView(t *cdr.Tracker) *View {
+	return &View{tracker: t, waiters: map[string][]chan *cdr.LiveCall{}}
 }
 
-// Calls returns the calls in progress, in no particular order. The calls
-// are shared: do not modify them.
+// change runs fn, which changes the tracker, with the readers kept out.
+func (v *View) change(fn func()) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	fn()
+}
+
+// Calls returns the calls in progress, in no particular order.
 func (v *View) Calls() []*cdr.LiveCall {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	out := make([]*cdr.LiveCall, 0, len(v.calls))
-	for _, c := range v.calls {
-		out = append(out, c)
-	}
-	return out
+	return v.tracker.Live()
 }
 
 // Len returns the number of calls in progress.
 func (v *View) Len() int {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	return len(v.calls)
+	return v.tracker.Len()
 }
 
 // Channel returns the call a live channel (by Asterisk uniqueid) is in.
 func (v *View) Channel(uniqueid string) (*cdr.LiveCall, bool) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
-	c := v.calls[v.chans[uniqueid]]
-	return c, c != nil
+	return v.tracker.LiveOf(uniqueid)
 }
 
 // WaitChannel returns the call the channel uniqueid is in, waiting until
 // the CDR engine has seen the channel or ctx ends.
 func (v *View) WaitChannel(ctx context.Context, uniqueid string) (*cdr.LiveCall, error) {
-	v.mu.Lock()
-	if c := v.calls[v.chans[uniqueid]]; c != nil {
-		v.mu.Unlock()
+	v.wmu.Lock()
+	if c, ok := v.Channel(uniqueid); ok {
+		v.wmu.Unlock()
 		return c, nil
 	}
 	ch := make(chan *cdr.LiveCall, 1)
 	v.waiters[uniqueid] = append(v.waiters[uniqueid], ch)
-	v.mu.Unlock()
+	v.wmu.Unlock()
 	select {
 	case c := <-ch:
 		return c, nil
 	case <-ctx.Done():
-		v.mu.Lock()
+		v.wmu.Lock()
 		ws := v.waiters[uniqueid]
 		for i, w := range ws {
 			if w == ch {
@@ -77,7 +80,7 @@ func (v *View) WaitChannel(ctx context.Context, uniqueid string) (*cdr.LiveCall,
 		} else {
 			v.waiters[uniqueid] = ws
 		}
-		v.mu.Unlock()
+		v.wmu.Unlock()
 		// It may have arrived meanwhile.
 		select {
 		case c := <-ch:
@@ -88,34 +91,18 @@ func (v *View) WaitChannel(ctx context.Context, uniqueid string) (*cdr.LiveCall,
 	}
 }
 
-// update applies changed calls.
-func (v *View) update(changes []cdr.Changed) {
-	if len(changes) == 0 {
-		return
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for _, ch := range changes {
-		if old := v.calls[ch.Linkedid]; old != nil {
-			for _, lc := range old.Channels {
-				if v.chans[lc.Uniqueid] == ch.Linkedid {
-					delete(v.chans, lc.Uniqueid)
-				}
+// notify hands the waiters whose channel the tracker now has its call
+// (the feed calls it after a burst of events: a cost per waiter, not per
+// call).
+func (v *View) notify() {
+	v.wmu.Lock()
+	defer v.wmu.Unlock()
+	for id, ws := range v.waiters {
+		if c, ok := v.Channel(id); ok {
+			for _, w := range ws {
+				w <- c
 			}
-		}
-		if ch.Live == nil {
-			delete(v.calls, ch.Linkedid)
-			continue
-		}
-		v.calls[ch.Linkedid] = ch.Live
-		for _, lc := range ch.Live.Channels {
-			v.chans[lc.Uniqueid] = ch.Linkedid
-			if ws, ok := v.waiters[lc.Uniqueid]; ok {
-				for _, w := range ws {
-					w <- ch.Live
-				}
-				delete(v.waiters, lc.Uniqueid)
-			}
+			delete(v.waiters, id)
 		}
 	}
 }

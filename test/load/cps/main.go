@@ -11,9 +11,20 @@
 // memory are the daemon's alone. With -callctl=false the same calls run
 // without callctl, to compare Asterisk alone.
 //
+// Before the run it places -warmup one-second calls at the same rate (500
+// by default) and waits until they are committed: callctl's baseline is
+// then that of a daemon that has taken calls. A daemon fresh from its start
+// grows by several MiB during its first seconds of traffic whatever the
+// number of calls up (the collector's headroom used for the first time,
+// buffers, caches): with 100 calls up instead of 500 it grew nearly as
+// much, and without a warm-up that growth was counted as the calls in
+// progress'. The CPU, the calls and the commit delays are those of the run
+// alone.
+//
 // It prints, from one run: calls ok/failed (sipp), CDRs recorded vs calls
 // (missing, duplicate), AMI events dropped, callctl and Asterisk CPU seconds
-// and their ratio, callctl's peak RSS and RSS per live call, and the commit
+// and their ratio (and the Go collector's cycles and CPU), callctl's peak
+// RSS and RSS per live call, where a live call's memory goes, and the commit
 // delay from callctl's histogram. Bounded: every wait has a deadline.
 //
 // With -kill-every D, callctl is killed with SIGKILL every D while the calls
@@ -41,12 +52,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -74,6 +87,8 @@ func main() {
 	flag.DurationVar(&killEvery, "kill-every", 0, "kill -9 callctl this often while the calls run, and start it again (0: never)")
 	flag.BoolVar(&measureDelivery, "callend", false, "a call_end client and 1010's hangup event subscription on a local receiver: report hangup → POST received")
 	flag.StringVar(&heapOut, "heap", "", "write callctl's heap profile, taken when the last calls are up, into this file (go tool pprof)")
+	flag.IntVar(&warmup, "warmup", 500, "calls of a second placed at -rate before the run, so that callctl's baseline memory is that of a daemon that has taken calls (0: none)")
+	flag.StringVar(&samplesOut, "samples", "", "write the memory samples (one a second: calls up, anonymous memory, the Go runtime's classes, KiB) into this CSV file")
 	flag.StringVar(&recordOut, "record", "", "write the AMI event stream callctl's AMI user receives during the run into this gzip file (the feed's replay benchmark reads one)")
 	flag.StringVar(&amiUser, "ami-user", "", "callctl's AMI user (the test bed's callctl-all has no event filter; default callctl's own default)")
 	flag.StringVar(&binPath, "bin", "", "run this callctl binary instead of building one from this tree (e.g. an older version, for a before/after table)")
@@ -86,15 +101,17 @@ func main() {
 }
 
 // perfOut, when set, is where perf records callctl's profile.
-var perfOut, heapOut, recordOut, binPath, amiUser string
+var perfOut, heapOut, recordOut, binPath, amiUser, samplesOut string
 
 var killEvery time.Duration
 
 // perfHz is perf's sampling frequency; idleFor, when set, is how long the
-// idle baseline is measured before the calls.
+// idle baseline is measured before the calls; warmup is the number of
+// one-second calls placed before the run (outbound mode).
 var (
 	perfHz  int
 	idleFor time.Duration
+	warmup  int
 )
 
 type result struct {
@@ -104,7 +121,9 @@ type result struct {
 	peakAnon, baseAnon      int64 // KiB: anonymous memory (the database file's mapped pages aside)
 	samples                 []sample
 	peakLive                int
-	switches                int64 // callctl's context switches
+	switches                int64   // callctl's context switches
+	gcCycles, gcCPU         float64 // the Go collector's, from callctl's /metrics
+	warmedUp                int     // warm-up calls placed before the run
 	records, dupes          int
 	kills                   int
 	astCalls, astMissing    int // Asterisk's CDRs of the run, and those callctl has no record of
@@ -180,7 +199,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 		defer stopAgent()
 	} else {
-		uas, err := startUAS(work, talk, calls, rate)
+		uas, err := startUAS(work, talk, calls+warmup, rate)
 		if err != nil {
 			return err
 		}
@@ -188,9 +207,19 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 	}
 
 	var res result
+	var warmDelays histogram
+	if d != nil && warmup > 0 && killEvery == 0 && !flowMode {
+		if err := warmUp(d, work, here, ext, warmup, rate); err != nil {
+			return err
+		}
+		_, astBefore = csvLinkedids(astCSV, 0)
+		warmDelays = d.histogram("callctl_cdr_commit_delay_seconds")
+		res.warmedUp = warmup
+	}
 	if idleFor > 0 && d != nil {
 		res.idleCallctl, res.idleAsterisk = measureIdle(d, astPID, idleFor)
 	}
+
 	astStart := cpuSeconds(astPID)
 	var ctlStart float64
 	if d != nil {
@@ -198,6 +227,9 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		res.switches = -contextSwitches(d.cmd.Process.Pid)
 		res.baseRSS = rss(d.cmd.Process.Pid, "VmRSS")
 		res.baseAnon = rss(d.cmd.Process.Pid, "RssAnon")
+		if m, err := d.metrics(); err == nil {
+			res.gcCycles, res.gcCPU = -m["go_gc_cycles_total_gc_cycles_total"], -m["go_cpu_classes_gc_total_cpu_seconds_total"]
+		}
 	}
 	started := time.Now()
 	var perf *exec.Cmd
@@ -245,25 +277,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			}
 		})
 	}
-	stat := filepath.Join(work, "uac-stat.csv")
-	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
-	// Line 1010 calling out, or the carrier calling in (no auth: Asterisk
-	// knows the carrier by its address; -aa answers the UPDATE of the
-	// queue member's connected line).
-	side := []string{"-sf", filepath.Join(here, "uac.xml"),
-		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw" + ext, "-p", "5170"}
-	if flowMode {
-		side = []string{"-sf", filepath.Join(here, "inbound.xml"), "-s", flowDID, "-set", "digit", "1", "-p", "5090", "-aa"}
-	}
-	uac := exec.Command("sipp", append(append([]string{"127.0.0.1:5060"}, side...),
-		"-i", "127.0.0.1", "-mp", "26600",
-		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
-		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
-		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
-		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, "uac-errors.log"), "-nostdin")...)
-	uac.Dir = work
-	uacOut, _ := os.Create(filepath.Join(work, "uac.out"))
-	uac.Stdout, uac.Stderr = uacOut, uacOut
+	uac, stat, uacOut := sippUAC(work, here, ext, "uac", calls, rate, talk)
 	fmt.Fprintf(os.Stderr, "placing %d calls at %g/s, %v each (callctl: %v, flow: %v)\n", calls, rate, talk, withCallctl, flowMode)
 	stopKilling, killed := make(chan struct{}), make(chan int, 1)
 	if d != nil && killEvery > 0 {
@@ -289,15 +303,7 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 
 	// Let the last calls end and be committed.
 	if d != nil {
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
-			m, err := d.metrics()
-			if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 &&
-				(rcv == nil || m["callctl_webhook_pending"] == 0) {
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
+		d.settle(30*time.Second, rcv != nil)
 	} else {
 		time.Sleep(2 * time.Second)
 	}
@@ -323,8 +329,10 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 			return err
 		}
 		res.dropped = m["callctl_ami_events_dropped_total"]
+		res.gcCycles += m["go_gc_cycles_total_gc_cycles_total"]
+		res.gcCPU += m["go_cpu_classes_gc_total_cpu_seconds_total"]
 		res.truncated = m["callctl_ami_truncated_events_total"]
-		res.delays = d.histogram("callctl_cdr_commit_delay_seconds")
+		res.delays = d.histogram("callctl_cdr_commit_delay_seconds").minus(warmDelays)
 		if flowMode {
 			res.flowErrors = d.sum("callctl_flowrun_errors_total")
 			res.flowFallbacks = d.sum("callctl_flowrun_fallbacks_total")
@@ -346,6 +354,11 @@ func run(calls int, rate float64, talk time.Duration, withCallctl bool, ext stri
 		}
 	}
 	report(res, calls, rate, talk, elapsed, withCallctl)
+	if samplesOut != "" {
+		if err := writeSamples(samplesOut, res.samples); err != nil {
+			return err
+		}
+	}
 	if rcv != nil {
 		if err := rcv.report(d.dataDir, started.Add(-time.Second)); err != nil {
 			return err
@@ -375,6 +388,9 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	}
 	fmt.Printf("events dropped    %.0f (lines truncated %.0f)\n", r.dropped, r.truncated)
 	fmt.Printf("callctl CPU       %.2f s, ratio to Asterisk %.3f (%d context switches)\n", r.callctlCPU, r.callctlCPU/r.asteriskCPU, r.switches)
+	if r.gcCycles > 0 {
+		fmt.Printf("  of which GC     %.0f collections, %.2f CPU-s (the runtime's estimate)\n", r.gcCycles, r.gcCPU)
+	}
 	if idleFor > 0 {
 		idleCtl, idleAst := r.idleCallctl*elapsed.Seconds(), r.idleAsterisk*elapsed.Seconds()
 		fmt.Printf("  net of idle     idle %.1f ms/s callctl, %.1f ms/s Asterisk (measured %v before the calls): %.2f s of the run's callctl CPU; the calls' own %.2f s against Asterisk's %.2f s, ratio %.3f, %.2f ms of callctl per call\n",
@@ -385,6 +401,9 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 	if r.peakLive > 0 {
 		perCall = float64(r.peakRSS-r.baseRSS) / float64(r.peakLive)
 		anonPerCall = float64(r.peakAnon-r.baseAnon) / float64(r.peakLive)
+	}
+	if r.warmedUp > 0 {
+		fmt.Printf("baseline          after a warm-up of %d one-second calls at %g/s (start: when it was over)\n", r.warmedUp, rate)
 	}
 	fmt.Printf("callctl RSS       peak %.1f MiB (start %.1f MiB), %d calls up at most, %.1f KiB per live call\n",
 		float64(r.peakRSS)/1024, float64(r.baseRSS)/1024, r.peakLive, perCall)
@@ -401,6 +420,8 @@ func report(r result, calls int, rate float64, talk, elapsed time.Duration, with
 		slope(r.samples, func(s sample) float64 { return s.heapAlloc }), slope(r.samples, func(s sample) float64 { return s.heapLive }),
 		slope(r.samples, func(s sample) float64 { return s.heapIdle }), slope(r.samples, func(s sample) float64 { return s.stacks }),
 		slope(r.samples, func(s sample) float64 { return s.goroutines }))
+	fmt.Printf("                  free in spans in use %.1f, runtime metadata %.1f KiB\n",
+		slope(r.samples, func(s sample) float64 { return s.heapFree }), slope(r.samples, func(s sample) float64 { return s.runtimeMem }))
 	fmt.Printf("commit delay      p50 ≤ %s, p99 ≤ %s, max ≤ %s (n=%.0f, histogram bounds)\n",
 		r.delays.quantile(.5), r.delays.quantile(.99), r.delays.quantile(1), r.delays.count)
 }
@@ -424,11 +445,14 @@ func measureIdle(d *daemonProc, astPID int, dur time.Duration) (callctl, asteris
 // tell where the memory of a call in progress goes.
 type sample struct {
 	live, anon float64
-	heapAlloc  float64 // live objects and garbage not collected yet
-	heapLive   float64 // marked live at the last collection (next GC target / (1+GOGC/100))
-	heapIdle   float64 // heap spans free but kept (not returned to the system)
-	stacks     float64 // goroutine stacks
-	goroutines float64 // a count, not KiB
+	heapAlloc  float64            // live objects and garbage not collected yet
+	heapFree   float64            // free slots in the heap's spans in use (heap in use − allocated)
+	runtimeMem float64            // the runtime's own: span and GC metadata, caches, profiling buckets, other
+	heapLive   float64            // marked live at the last collection (next GC target / (1+GOGC/100))
+	heapIdle   float64            // heap spans free but kept (not returned to the system)
+	stacks     float64            // goroutine stacks
+	goroutines float64            // a count, not KiB
+	classes    map[string]float64 // Go's memory classes (go_memory_classes_*), KiB
 }
 
 // gogc is callctl's GOGC, for the live heap from the next GC target (the
@@ -440,13 +464,68 @@ func gogc() float64 {
 	return 100
 }
 
+// heapLive is what the last collection found live: the runtime's own
+// figure when callctl exports it, else from the next GC target.
+func heapLive(m map[string]float64) float64 {
+	if v, ok := m["go_gc_heap_live_bytes"]; ok {
+		return v
+	}
+	return m["go_memstats_next_gc_bytes"] / (1 + gogc()/100)
+}
+
+// memoryClasses are the Go runtime's memory classes callctl exports
+// (/memory/classes/...), KiB, by name without the prefix.
+func memoryClasses(m map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		if c, ok := strings.CutPrefix(k, "go_memory_classes_"); ok {
+			out[strings.TrimSuffix(c, "_bytes")] = v / 1024
+		}
+	}
+	return out
+}
+
 func newSample(m map[string]float64, anon int64) sample {
 	return sample{live: m["callctl_cdr_live_calls"], anon: float64(anon),
-		heapAlloc:  m["go_memstats_heap_alloc_bytes"] / 1024,
-		heapLive:   m["go_memstats_next_gc_bytes"] / (1 + gogc()/100) / 1024,
+		heapAlloc: m["go_memstats_heap_alloc_bytes"] / 1024,
+		heapFree:  (m["go_memstats_heap_inuse_bytes"] - m["go_memstats_heap_alloc_bytes"]) / 1024,
+		runtimeMem: (m["go_memstats_mspan_inuse_bytes"] + m["go_memstats_mcache_inuse_bytes"] + m["go_memstats_gc_sys_bytes"] +
+			m["go_memstats_other_sys_bytes"] + m["go_memstats_buck_hash_sys_bytes"]) / 1024,
+		heapLive:   heapLive(m) / 1024,
 		heapIdle:   (m["go_memstats_heap_idle_bytes"] - m["go_memstats_heap_released_bytes"]) / 1024,
 		stacks:     m["go_memstats_stack_inuse_bytes"] / 1024,
-		goroutines: m["go_goroutines"]}
+		goroutines: m["go_goroutines"], classes: memoryClasses(m)}
+}
+
+// writeSamples writes the memory samples as CSV, for plotting.
+func writeSamples(path string, samples []sample) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(f)
+	var classes []string
+	if len(samples) > 0 {
+		classes = slices.Sorted(maps.Keys(samples[0].classes))
+	}
+	w.Write(append([]string{"live", "anon", "heap_alloc", "heap_live", "heap_free", "heap_idle", "stacks", "runtime", "goroutines"}, classes...))
+	for _, s := range samples {
+		row := []float64{s.live, s.anon, s.heapAlloc, s.heapLive, s.heapFree, s.heapIdle, s.stacks, s.runtimeMem, s.goroutines}
+		for _, c := range classes {
+			row = append(row, s.classes[c])
+		}
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // slope is the least-squares slope of y over calls up while calls come up
@@ -477,6 +556,66 @@ func slope(samples []sample, y func(sample) float64) float64 {
 		return (n*sxy - sx*sy) / d
 	}
 	return 0
+}
+
+// sippUAC is sipp placing calls from line ext, its statistics file and
+// its output.
+func sippUAC(work, here, ext, name string, calls int, rate float64, talk time.Duration) (*exec.Cmd, string, *os.File) {
+	stat := filepath.Join(work, name+"-stat.csv")
+	bound := time.Duration(float64(calls)/rate*float64(time.Second)) + talk + 60*time.Second
+	// Line 1010 calling out, or the carrier calling in (no auth: Asterisk
+	// knows the carrier by its address; -aa answers the UPDATE of the
+	// queue member's connected line).
+	side := []string{"-sf", filepath.Join(here, "uac.xml"),
+		"-s", "3630111222", "-set", "ext", ext, "-au", ext, "-ap", "pw" + ext, "-p", "5170"}
+	if flowMode {
+		side = []string{"-sf", filepath.Join(here, "inbound.xml"), "-s", flowDID, "-set", "digit", "1", "-p", "5090", "-aa"}
+	}
+	uac := exec.Command("sipp", append(append([]string{"127.0.0.1:5060"}, side...),
+		"-i", "127.0.0.1", "-mp", "26600",
+		"-m", strconv.Itoa(calls), "-r", strconv.FormatFloat(rate, 'f', -1, 64), "-rp", "1000",
+		"-l", strconv.Itoa(calls), "-d", strconv.FormatInt(talk.Milliseconds(), 10),
+		"-timeout", strconv.Itoa(int(bound.Seconds()))+"s", "-timeout_error",
+		"-trace_stat", "-stf", stat, "-fd", "1", "-trace_err", "-error_file", filepath.Join(work, name+"-errors.log"), "-nostdin")...)
+	uac.Dir = work
+	out, _ := os.Create(filepath.Join(work, name+".out"))
+	uac.Stdout, uac.Stderr = out, out
+	return uac, stat, out
+}
+
+// warmUp places n calls of a second at rate and waits until callctl has
+// committed them: the memory a run's churn takes (the collector's
+// headroom filled, buffers grown) is then in the baseline, not counted
+// as the calls in progress'.
+func warmUp(d *daemonProc, work, here, ext string, n int, rate float64) error {
+	fmt.Fprintf(os.Stderr, "warm-up: %d calls at %g/s, 1s each\n", n, rate)
+	uac, stat, out := sippUAC(work, here, ext, "warmup", n, rate, time.Second)
+	err := uac.Run()
+	out.Close()
+	ok, failed, _ := sippCounts(stat)
+	if err != nil && ok+failed == 0 {
+		return fmt.Errorf("warm-up sipp: %v", err)
+	}
+	if failed > 0 {
+		fmt.Fprintf(os.Stderr, "warm-up: %d of %d calls failed\n", failed, n)
+	}
+	d.settle(30*time.Second, false)
+	time.Sleep(1500 * time.Millisecond) // the run's records start after the warm-up's
+	return nil
+}
+
+// settle waits until no call is up and every commit is done (and, with
+// webhooks, every delivery).
+func (d *daemonProc) settle(bound time.Duration, webhooks bool) {
+	deadline := time.Now().Add(bound)
+	for time.Now().Before(deadline) {
+		m, err := d.metrics()
+		if err == nil && m["callctl_cdr_live_calls"] == 0 && m["callctl_cdr_commits_pending"] == 0 &&
+			(!webhooks || m["callctl_webhook_pending"] == 0) {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // daemonProc is callctl running as its own process.
@@ -691,6 +830,19 @@ func (d *daemonProc) histogram(name string) histogram {
 		h.count = c
 	}
 	return h
+}
+
+// minus is h without the observations of an earlier reading of the
+// same histogram (the warm-up's).
+func (h histogram) minus(earlier histogram) histogram {
+	if len(earlier.counts) != len(h.counts) {
+		return h
+	}
+	out := histogram{bounds: h.bounds, counts: make([]float64, len(h.counts)), count: h.count - earlier.count}
+	for i := range h.counts {
+		out.counts[i] = h.counts[i] - earlier.counts[i]
+	}
+	return out
 }
 
 // quantile returns the upper bound of the bucket holding quantile q.
