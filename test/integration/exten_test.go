@@ -46,11 +46,7 @@ const extensionCalls = "callctl_flowrun_extension_calls_total"
 func TestExtensionCallThroughTheBuiltInFlow(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	before := metric(t, d, extensionCalls)
 	var internal scenario.Scenario
 	for _, s := range scenario.All {
@@ -82,11 +78,7 @@ func TestExtensionCallThroughTheBuiltInFlow(t *testing.T) {
 func TestExtensionCallForwardsThroughTheBuiltInFlow(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, 3*time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	fwd := func(typ string, timeout int) callflow.Forward {
 		return callflow.Forward{Number: "1003", Type: typ, DestinationType: "exten", Destination: "1002", NoAnswerTimeout: timeout, CallType: "internal"}
 	}
@@ -151,11 +143,7 @@ func TestExtensionCallForwardsThroughTheBuiltInFlow(t *testing.T) {
 func TestExtensionCallVoicemailForward(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1003", Type: "immediate", DestinationType: "voicemail", CallType: "all"}); err != nil {
 		t.Fatal(err)
 	}
@@ -227,11 +215,7 @@ func TestExtensionCallWithoutCallctl(t *testing.T) {
 func TestExtensionCallOverMaxCalls(t *testing.T) {
 	d := testbed.StartDaemon(t, func(c *daemon.Config) { c.Flows.MaxCalls = 1 })
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	// The seed's flow holds the one place: its first menu waits for a key.
 	held, err := env.Phone("carrier").Dial(ctx, "3612340300", phone.WithCallerNumber(scenario.Caller))
 	if err != nil {
@@ -278,11 +262,7 @@ func TestExtensionCallOverMaxCalls(t *testing.T) {
 func TestExtensionCallBusy(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	env.Phone("1001").SetAnswer(phone.Busy())
 	since := time.Now()
 	call, err := env.Phone("1000").Dial(ctx, "1001")

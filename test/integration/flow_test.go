@@ -72,11 +72,7 @@ func TestFlowStepsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t, 4*time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 
 	cases := []struct {
 		name    string
@@ -209,11 +205,7 @@ func TestFlowVoicemailLive(t *testing.T) {
 	os.RemoveAll(inbox)
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	since := time.Now()
 	call, err := env.Phone("carrier").Dial(ctx, "3612340340", phone.WithCallerNumber(scenario.Caller))
 	if err != nil {
@@ -313,11 +305,7 @@ func TestFlowSeedInboundEndOfCallPOST(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t, 2*time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	s, _ := scenario.Get("ivr-queue")
 	if err := scenario.Play(ctx, env, s); err != nil {
 		t.Fatal(err)
@@ -370,11 +358,7 @@ func TestVIPeXOutboundIVRRunsTheFlow(t *testing.T) {
 func TestFlowSayDigitsPlaybackHangup(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	start := time.Now()
 	call, err := env.Phone("carrier").Dial(ctx, "3612340360", phone.WithCallerNumber("3612"))
 	if err != nil {
@@ -414,11 +398,7 @@ func TestFlowSayDigitsPlaybackHangup(t *testing.T) {
 func TestFlowTransferPickupRecordLive(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, 2*time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 
 	t.Run("blind transfer", func(t *testing.T) {
 		env.Reset()
@@ -493,11 +473,7 @@ func TestFlowTransferPickupRecordLive(t *testing.T) {
 func TestFlowAttendedTransferLive(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	env.Phone("1001").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
 	env.Phone("1002").SetAnswer(phone.AnswerAfter(500 * time.Millisecond))
 	since := time.Now()
@@ -576,11 +552,7 @@ func TestFlowAttendedTransferLive(t *testing.T) {
 func TestFlowRingGroupWithForwardsAllBusy(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1001", Type: "busy", DestinationType: "exten", Destination: "1003", CallType: "all"}); err != nil {
 		t.Fatal(err)
 	}
@@ -618,11 +590,7 @@ func TestFlowRingGroupWithForwardsAllBusy(t *testing.T) {
 func TestFlowRingGroupWithForwardsPickupTransfer(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, 2*time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1001", Type: "immediate", DestinationType: "exten", Destination: "1003", CallType: "all"}); err != nil {
 		t.Fatal(err)
 	}

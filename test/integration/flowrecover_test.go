@@ -183,11 +183,7 @@ func TestHelperDaemonProcess(t *testing.T) {
 func TestFlowSurvivesAnARIWebsocketDrop(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
-	env, err := scenario.NewEnv(ctx, d.AMI())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Close()
+	env := phoneEnv(t, ctx, d)
 	env.Phone("1002").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
 	since := time.Now()
 	call, err := env.Phone("carrier").Dial(ctx, "3612340380", phone.WithCallerNumber(scenario.Caller))

@@ -16,6 +16,7 @@ import (
 	"github.com/callctl/callctl/ari"
 	"github.com/callctl/callctl/daemon"
 	"github.com/callctl/callctl/test/phone"
+	"github.com/callctl/callctl/test/scenario"
 	"github.com/callctl/callctl/test/testbed"
 )
 
@@ -23,6 +24,18 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// phoneEnv registers the test bed's SIP phones for a test of daemon d;
+// they are unregistered at the test's end.
+func phoneEnv(t *testing.T, ctx context.Context, d *testbed.Daemon) *scenario.Env {
+	t.Helper()
+	env, err := scenario.NewEnv(ctx, d.AMI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(env.Close)
+	return env
 }
 
 // Two Local channels waiting in the test context, as the list's content.
