@@ -2,14 +2,12 @@ package flowrun
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/callctl/callctl/ari"
-	"github.com/callctl/callctl/flow"
 )
 
 // Recovery of calls left in Stasis (see the package doc): Asterisk keeps a
@@ -217,7 +215,7 @@ func (s *session) rescue(ctx context.Context, args []string) {
 		}
 		return
 	}
-	f, err := s.rescuedFlow(ctx, args)
+	f, err := s.flowOf(args)
 	if s.did == "" {
 		s.did, _ = s.getVar(ctx, varDID)
 	}
@@ -244,30 +242,6 @@ func (s *session) rescue(ctx context.Context, args []string) {
 	}
 	s.r.m.recovered.WithLabelValues("hangup").Inc()
 	s.hangup(ctx, causeFailure)
-}
-
-// rescuedFlow is the flow a Stasis() of the shipped dialplan ran.
-func (s *session) rescuedFlow(ctx context.Context, args []string) (flow.Flow, error) {
-	var f flow.Flow
-	var ok bool
-	var err error
-	switch args[0] {
-	case argDID:
-		s.did = args[1]
-		did, known := s.r.deps.Directory.DID(args[1])
-		if !known {
-			return f, fmt.Errorf("flowrun: DID %s is not in pbx.dids", args[1])
-		}
-		f, ok, err = s.r.deps.Flows.Get(did.Flow)
-	case argFlow:
-		f, ok, err = s.r.deps.Flows.ByExten(args[1])
-	default:
-		f, ok, err = s.r.deps.Flows.Get(args[1])
-	}
-	if err == nil && !ok {
-		err = fmt.Errorf("flowrun: no flow for %s", strings.Join(args, ","))
-	}
-	return f, err
 }
 
 // playbackOver reports, after a reconnect, whether the playback id ended

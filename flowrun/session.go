@@ -91,11 +91,10 @@ func (s *session) run(ctx context.Context, args []string) {
 	s.fail(ctx, err)
 }
 
-// enter finds the flow of a DID or a technical extension and starts it.
-func (s *session) enter(ctx context.Context, args []string) (string, error) {
-	if len(args) < 2 {
-		return "", fmt.Errorf("flowrun: %s without a number", args[0])
-	}
+// flowOf is the flow a Stasis() of the shipped dialplan runs: a DID's
+// (pbx.dids; s.did is set), a technical extension's, or a resumed one's
+// by name.
+func (s *session) flowOf(args []string) (flow.Flow, error) {
 	var f flow.Flow
 	var ok bool
 	var err error
@@ -104,16 +103,26 @@ func (s *session) enter(ctx context.Context, args []string) (string, error) {
 		s.did = args[1]
 		did, known := s.r.deps.Directory.DID(args[1])
 		if !known {
-			s.r.m.fallbacks.WithLabelValues("no_flow").Inc()
-			return "", s.toFallback(ctx, fmt.Errorf("flowrun: DID %s is not in pbx.dids", args[1]))
+			return f, fmt.Errorf("flowrun: DID %s is not in pbx.dids", args[1])
 		}
 		f, ok, err = s.r.deps.Flows.Get(did.Flow)
-	default:
+	case argFlow:
 		f, ok, err = s.r.deps.Flows.ByExten(args[1])
+	default:
+		f, ok, err = s.r.deps.Flows.Get(args[1])
 	}
 	if err == nil && !ok {
-		err = fmt.Errorf("flowrun: no flow for %s %s", args[0], args[1])
+		err = fmt.Errorf("flowrun: no flow for %s", strings.Join(args, ","))
 	}
+	return f, err
+}
+
+// enter finds the flow of a DID or a technical extension and starts it.
+func (s *session) enter(ctx context.Context, args []string) (string, error) {
+	if len(args) < 2 {
+		return "", fmt.Errorf("flowrun: %s without a number", args[0])
+	}
+	f, err := s.flowOf(args)
 	if err != nil {
 		if s.did != "" {
 			s.r.m.fallbacks.WithLabelValues("no_flow").Inc()
