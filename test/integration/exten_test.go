@@ -282,3 +282,46 @@ func TestExtensionCallBusy(t *testing.T) {
 		t.Errorf("sub-records %s, answered %v", legsOf(r), r.Answer)
 	}
 }
+
+// An internal caller blind-transferred to an extension with a forward:
+// the caller's channel has been in Stasis (its first call went through
+// the built-in flow) and then runs callctl-exten again for the transfer
+// target; the target's forward still applies (AstDB is readable there:
+// the transfer runs the dialplan on a thread of its own). 1000 calls
+// 1001, 1001 transfers 1000 to 1002, whose immediate forward rings 1003.
+func TestExtensionCallBlindTransferToAForwardedLine(t *testing.T) {
+	d := testbed.StartDaemon(t, nil)
+	ctx := ctxFor(t, time.Minute)
+	env := phoneEnv(t, ctx, d)
+	if err := d.Core().Forwards.Set(ctx, callflow.Forward{Number: "1002", Type: "immediate", DestinationType: "exten", Destination: "1003", CallType: "all"}); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Core().Forwards.Delete(ctx, "1002", "immediate")
+	env.Phone("1001").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+	env.Phone("1003").SetAnswer(phone.AnswerAfter(300 * time.Millisecond))
+	since := time.Now()
+	call, err := env.Phone("1000").Dial(ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer call.Hangup(ctx)
+	leg := answeredCall(t, ctx, env.Phone("1001"))
+	if err := env.WaitBridged(ctx, "1001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := leg.BlindTransfer(ctx, "1002"); err != nil {
+		t.Fatal(err)
+	}
+	answeredCall(t, ctx, env.Phone("1003"))
+	if err := env.WaitBridged(ctx, "1003"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	call.Hangup(ctx)
+	env.WaitIdle(ctx)
+	r := recordsSince(t, d, since, 1)[0]
+	t.Logf("record %s→%s answered by %s, sub-records %s", r.Src, r.Dst, r.AnsweredBy, legsOf(r))
+	if !strings.Contains(legsOf(r), ":1003:ANSWER") || strings.Contains(legsOf(r), ":1002:") {
+		t.Errorf("sub-records %s: want 1003 answering for 1002, 1002 never rung", legsOf(r))
+	}
+}
