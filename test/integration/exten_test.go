@@ -286,9 +286,9 @@ func TestExtensionCallBusy(t *testing.T) {
 // An internal caller blind-transferred to an extension with a forward:
 // the caller's channel has been in Stasis (its first call went through
 // the built-in flow) and then runs callctl-exten again for the transfer
-// target; the target's forward still applies (this test shows AstDB
-// is readable there: Asterisk blocks it only where ARI drives). 1000 calls
-// 1001, 1001 transfers 1000 to 1002, whose immediate forward rings 1003.
+// target; the target's forward still applies (AstDB is readable there,
+// as this test shows). 1000 calls 1001, 1001 transfers 1000 to 1002,
+// whose immediate forward rings 1003.
 func TestExtensionCallBlindTransferToAForwardedLine(t *testing.T) {
 	d := testbed.StartDaemon(t, nil)
 	ctx := ctxFor(t, time.Minute)
