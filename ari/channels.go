@@ -72,25 +72,13 @@ func (c *Client) Channel(ctx context.Context, id string) (*Channel, error) {
 	if err := checkIDs(id); err != nil {
 		return nil, err
 	}
-	var d struct {
-		lib.ChannelData
-		// The library's dialplan has no app_name and app_data (Asterisk 16+).
-		Dialplan *struct {
-			Context  string `json:"context"`
-			Exten    string `json:"exten"`
-			Priority int64  `json:"priority"`
-			AppName  string `json:"app_name"`
-			AppData  string `json:"app_data"`
-		} `json:"dialplan"`
-	}
+	// Not the library's ChannelData: its UnmarshalJSON would take the whole
+	// answer, and its dialplan has no app_name and app_data.
+	var d wireChannel
 	if err := c.call(ctx, "channel_get", http.MethodGet, "/channels/"+id, nil, nil, &d); err != nil {
 		return nil, err
 	}
-	ch := channelFromLib(&d.ChannelData)
-	if p := d.Dialplan; p != nil {
-		ch.Context, ch.Exten, ch.Priority, ch.AppName, ch.AppData = p.Context, p.Exten, p.Priority, p.AppName, p.AppData
-	}
-	return ch, nil
+	return channelFrom(&d)
 }
 
 // AppChannels lists the channels the application is subscribed to: those

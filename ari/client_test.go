@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -107,6 +108,25 @@ func TestErrorsCarryStatusAndMessage(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Status != 404 || e.Message != "Channel not found" || !IsNotFound(err) {
 		t.Fatalf("err = %#v", err)
+	}
+}
+
+// Channel reads the whole snapshot, the dialplan's application included
+// (recovery tells a channel in Stasis(callctl,…) by it).
+func TestChannelSnapshot(t *testing.T) {
+	f := newFakeARI(t)
+	c := startClient(t, f)
+	ch, err := c.Channel(context.Background(), "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Channel{ID: "c1", Name: "PJSIP/carrier-00000001", State: "Up", CallerNumber: "3630999888",
+		Context: "callctl-did", Exten: "3612340300", Priority: 2, AppName: "Stasis", AppData: "callctl,did,3612340300",
+		Vars: map[string]string{"CALLCTL_FLOW_DID": "3612340300"}}
+	got := *ch
+	got.Created = time.Time{}
+	if !reflect.DeepEqual(got, want) || ch.Created.IsZero() {
+		t.Fatalf("Channel = %+v, want %+v (and a creation time)", *ch, want)
 	}
 }
 

@@ -103,6 +103,11 @@ func (f *fakeARI) serve(w http.ResponseWriter, r *http.Request) {
 		f.filters = append(f.filters, string(b))
 		f.mu.Unlock()
 		w.Write([]byte(`{"name":"callctl"}`))
+	case r.URL.Path == "/ari/channels/c1" && r.Method == http.MethodGet: // a channel in Stasis, as Asterisk 22 answers
+		w.Write([]byte(`{"id":"c1","name":"PJSIP/carrier-00000001","state":"Up","caller":{"name":"","number":"3630999888"},` +
+			`"connected":{"name":"","number":""},"accountcode":"","dialplan":{"context":"callctl-did","exten":"3612340300",` +
+			`"priority":2,"app_name":"Stasis","app_data":"callctl,did,3612340300"},"creationtime":"2026-12-02T21:00:00.000+0000",` +
+			`"language":"en","channelvars":{"CALLCTL_FLOW_DID":"3612340300"}}`))
 	case strings.HasPrefix(r.URL.Path, "/ari/channels/") && r.Method == http.MethodDelete:
 		w.WriteHeader(http.StatusNotFound)
 		w.Write([]byte(`{"message":"Channel not found"}`))

@@ -23,7 +23,8 @@ type Channel struct {
 	Created         time.Time
 	Vars            map[string]string
 	// AppName and AppData are the dialplan application the channel runs
-	// (Stasis, callctl,did,3612340300); set by Client.Channel only.
+	// (Stasis, callctl,did,3612340300), where ARI sends them (a channel's
+	// snapshot, Client.Channel).
 	AppName string
 	AppData string
 }
@@ -49,6 +50,8 @@ type wireChannel struct {
 		Context  string `json:"context"`
 		Exten    string `json:"exten"`
 		Priority int64  `json:"priority"`
+		AppName  string `json:"app_name"`
+		AppData  string `json:"app_data"`
 	} `json:"dialplan"`
 	ChannelVars map[string]string `json:"channelvars"`
 }
@@ -66,8 +69,8 @@ func channelFrom(d *wireChannel) (*Channel, error) {
 	if d.Connected != nil {
 		c.ConnectedNumber, c.ConnectedName = d.Connected.Number, d.Connected.Name
 	}
-	if d.Dialplan != nil {
-		c.Context, c.Exten, c.Priority = d.Dialplan.Context, d.Dialplan.Exten, d.Dialplan.Priority
+	if p := d.Dialplan; p != nil {
+		c.Context, c.Exten, c.Priority, c.AppName, c.AppData = p.Context, p.Exten, p.Priority, p.AppName, p.AppData
 	}
 	if d.Creationtime != "" {
 		t, err := time.Parse(lib.DateFormat, d.Creationtime)

@@ -53,9 +53,9 @@
 // application when callctl restarts or its websocket drops, and sends no
 // new StasisStart for it. On every ARI connect the runner lists the
 // application's channels (GET /applications/callctl); one of the shipped
-// dialplan's (known by its context: callctl-did, callctl-flow,
-// callctl-flow-resume, callctl-exten; Asterisk reports no app_name for
-// it) that no session owns after strandGrace is recovered, at most
+// dialplan's (known by its snapshot's Stasis() arguments, else by its
+// context: callctl-did, callctl-flow, callctl-flow-resume, callctl-exten)
+// that no session owns after strandGrace is recovered, at most
 // recoverWorkers at once: an extension call rings its extension; a flow's
 // call goes to the flow's default step, else a DID's static destination
 // (callctl-did-static-fresh), else cause 41. Sessions that ran across a

@@ -166,20 +166,17 @@ const (
 )
 
 // stasisArgs are the arguments of the channel's Stasis() if it runs the
-// shipped dialplan's (flow, did, resume), else nil. Asterisk 22 reports
-// no app_name for a channel in Stasis that ARI has driven (answer, play),
-// so the channel's place in the dialplan tells: callctl-did,<DID> is
-// did,<DID>; callctl-flow,<exten> is flow,<exten>; callctl-exten,<n> is
+// shipped dialplan's (flow, did, resume, exten), else nil: from the
+// snapshot's application (Stasis, callctl,did,3612340300) when it shows
+// Stasis, else from the channel's place in the dialplan: callctl-did,<DID>
+// is did,<DID>; callctl-flow,<exten> is flow,<exten>; callctl-exten,<n> is
 // exten,<n>; callctl-flow-resume is resume,<CALLCTL_FLOW_RESUME>.
 func (r *Runner) stasisArgs(ctx context.Context, ch *ari.Channel) []string {
-	if ch.AppName != "" {
-		if !strings.EqualFold(ch.AppName, "Stasis") {
-			return nil
-		}
+	if strings.EqualFold(ch.AppName, "Stasis") {
 		if args := strings.Split(ch.AppData, ","); len(args) >= 3 && slices.Contains([]string{argFlow, argDID, argResume, argExten}, args[1]) {
 			return args[1:] // after the application's name
 		}
-		return nil
+		return nil // another Stasis(callctl,…): not the shipped dialplan's
 	}
 	switch ch.Context {
 	case ctxDID:

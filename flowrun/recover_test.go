@@ -127,13 +127,15 @@ func TestRecoveryAfterAReconnect(t *testing.T) {
 	f.hub.Publish(stasisStart("c1", "Up", "did", "3612340300"))
 	expect(t, f.fakeARI, "set c1 CALLCTL_FLOW_DID=3612340300", "set c1 CALLCTL_FLOW_EXTEN=200", "play c1 sound:beep")
 
-	f.set([]string{"c1", "c2", "c3", "c4"},
+	f.set([]string{"c1", "c2", "c3", "c4", "c5"},
 		&ari.Channel{ID: "c2", Name: "PJSIP/carrier-c2", State: "Up", Context: "callctl-did", Exten: "3612340300", Priority: 2},
 		&ari.Channel{ID: "c3", Name: "PJSIP/carrier-c3", State: "Up", Context: "somewhere-else", Exten: "s", Priority: 1},
-		&ari.Channel{ID: "c4", Name: "PJSIP/1001-c4", State: "Ring", Context: "callctl-exten", Exten: "1002", Priority: 3})
+		&ari.Channel{ID: "c4", Name: "PJSIP/1001-c4", State: "Ring", Context: "callctl-exten", Exten: "1002", Priority: 3},
+		&ari.Channel{ID: "c5", Name: "PJSIP/carrier-c5", State: "Up", Context: "a-site-context", Exten: "s", Priority: 4, AppName: "Stasis", AppData: "callctl,did,3612340300"})
 	f.hub.Publish(ari.Event{Type: ari.EventConnected})
 	expect(t, f.fakeARI, "list")
-	expectSet(t, f.fakeARI, "playback", "channel c2", "channel c3", "channel c4", "continue c2 callctl-did-static-fresh,3612340300,1", "continue c4 callctl-exten-ring,1002,1")
+	expectSet(t, f.fakeARI, "playback", "channel c2", "channel c3", "channel c4", "channel c5",
+		"continue c2 callctl-did-static-fresh,3612340300,1", "continue c4 callctl-exten-ring,1002,1", "continue c5 callctl-did-static-fresh,3612340300,1")
 	expectNone(t, f.fakeARI)
 	r.mu.Lock()
 	_, running := r.calls["c1"]
