@@ -35,7 +35,8 @@ type Client struct {
 	startupTime time.Time
 	sessions    int
 	conn        *websocket.Conn
-	allowed     []string // the application's event filter (AllowEvents)
+	allowed     []string   // the application's event filter (AllowEvents)
+	filterMu    sync.Mutex // one event filter request at a time
 }
 
 // New returns a Client; nil metrics are allowed (nothing is registered).
@@ -152,9 +153,16 @@ func (c *Client) session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The filter before the connection is announced: the events read
+	// after it (StasisStarts queued meanwhile among them) come as soon as
+	// the subscribers know of the connection (flowrun's recovery waits
+	// only briefly for them).
+	allowed := c.applyEventFilter(ctx)
 	c.up(conn, info)
 	defer c.down(conn)
-	c.applyEventFilter(ctx)
+	if c.allowedCount() != allowed { // allowed while this connection was not yet up
+		c.applyEventFilter(ctx)
+	}
 
 	for {
 		_, data, err := conn.Read(ctx)

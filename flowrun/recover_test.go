@@ -214,3 +214,18 @@ func TestRecoveryOfACallSeenBeforeTheReconnect(t *testing.T) {
 	expectSet(t, f.fakeARI, "list", "set c7 CALLCTL_FLOW_DID=3612340300", "set c7 CALLCTL_FLOW_EXTEN=200", "play c7 sound:beep")
 	expectNone(t, f.fakeARI)
 }
+
+// A channel the recovery took whose StasisStart comes after the grace
+// (queued behind a slow connect): the recovery's handling stands and no
+// second flow starts on the channel.
+func TestRecoveryIgnoresALateStasisStart(t *testing.T) {
+	slow := flow.Flow{Name: "seed-inbound", Exten: "200", Steps: []flow.Step{
+		{ID: "menu", Menu: &flow.Menu{Prompt: "beep", Timeout: time.Minute, Choices: map[string]string{"1": ""}}},
+	}}
+	f, _ := startRecovery(t, flows{"seed-inbound": slow})
+	f.set([]string{"c8"}, &ari.Channel{ID: "c8", Name: "PJSIP/carrier-c8", State: "Up", Context: "callctl-did", Exten: "3612340300", Priority: 2})
+	f.hub.Publish(ari.Event{Type: ari.EventConnected})
+	expect(t, f.fakeARI, "list", "channel c8", "continue c8 callctl-did-static-fresh,3612340300,1")
+	f.hub.Publish(stasisStart("c8", "Up", "did", "3612340300"))
+	expectNone(t, f.fakeARI)
+}

@@ -126,6 +126,7 @@ type Runner struct {
 	log  zerolog.Logger
 	m    *Metrics
 	sem  chan struct{}
+	sub  *ari.Subscription // from New: the first connect's event is not missed
 
 	mu    sync.Mutex
 	calls map[string]*session // by channel id
@@ -136,14 +137,20 @@ type Runner struct {
 	wg    sync.WaitGroup
 }
 
-// New returns a runner; Run starts it.
+// New returns a runner, subscribed to the application's events (before the
+// ARI client connects, so that the first connect, which recovers the calls
+// an earlier run left in Stasis, is seen); Run starts it.
 func New(cfg Config, deps Deps) *Runner {
 	m := deps.Metrics
 	if m == nil {
 		m = NewMetrics(nil)
 	}
+	if f, ok := deps.ARI.(interface{ AllowEvents(types ...string) }); ok {
+		f.AllowEvents(Events...)
+	}
 	return &Runner{cfg: cfg, deps: deps, log: deps.Log.With().Str("pkg", "flowrun").Logger(), m: m,
-		sem: make(chan struct{}, cfg.MaxCalls), calls: map[string]*session{}, inApp: map[string]uint64{}}
+		sem: make(chan struct{}, cfg.MaxCalls), sub: deps.ARI.Subscribe("flowrun", 0),
+		calls: map[string]*session{}, inApp: map[string]uint64{}}
 }
 
 // Stasis arguments the shipped dialplan passes (extensions_callctl_flow.conf).
@@ -166,10 +173,7 @@ var Events = []string{"StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelHa
 // Run reads the application's events until ctx ends, and waits for the
 // calls' goroutines to end.
 func (r *Runner) Run(ctx context.Context) error {
-	if f, ok := r.deps.ARI.(interface{ AllowEvents(types ...string) }); ok {
-		f.AllowEvents(Events...)
-	}
-	sub := r.deps.ARI.Subscribe("flowrun", 0)
+	sub := r.sub
 	defer sub.Close()
 	defer r.wg.Wait()
 	for {
@@ -247,6 +251,14 @@ func (r *Runner) start(ctx context.Context, e ari.Event) {
 		return
 	}
 	r.mu.Lock()
+	if g, seen := r.inApp[ch.ID]; seen && g == r.gen {
+		// A second StasisStart on this connection with no StasisEnd
+		// between: one that came after the recovery's grace, for a call
+		// the recovery has taken (and may have sent on already).
+		r.mu.Unlock()
+		r.log.Warn().Str("channel", ch.Name).Msg("a late StasisStart for a call already recovered: ignored")
+		return
+	}
 	gen := r.gen
 	r.inApp[ch.ID] = gen
 	r.mu.Unlock()
