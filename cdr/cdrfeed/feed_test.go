@@ -246,10 +246,11 @@ func TestFeedLiveViewReadWhileEventsApply(t *testing.T) {
 				}
 			}
 			n++
+			time.Sleep(100 * time.Microsecond) // a busy reader, not a spinning one (CI has two cores)
 		}
 	}()
 	r.fake.write(text)
-	waitFor(t, "the calls", 5*time.Second, func() bool { return r.feed.View().Len() == calls })
+	waitFor(t, "the calls", 20*time.Second, func() bool { return r.feed.View().Len() == calls })
 	close(done)
 	if n := <-read; n == 0 {
 		t.Fatal("the reader never read")
