@@ -483,10 +483,12 @@ func (t *Tracker) dialBegin(caller *channel, e *Event) {
 		}
 		// Several lines rung by one dial make a group; a line rung while a
 		// group's line still rings, or by a group member's Local channel
-		// (its forward), joins it.
+		// (its forward), joins it. A line whose dial has ended (busy: its
+		// DialEnd came, its hangup may not have yet) no longer rings: the
+		// forward the dialplan rings next is not its group.
 		if kind == KindDirect {
 			for _, l := range dest.call.Legs {
-				if l.Open && l.Answer.IsZero() && l.CallerID == eff.Uniqueid && (l.Kind == KindDirect || l.Kind == KindGroup) {
+				if l.Open && l.Answer.IsZero() && l.Status == "" && l.CallerID == eff.Uniqueid && (l.Kind == KindDirect || l.Kind == KindGroup) {
 					l.Kind, kind = KindGroup, KindGroup
 				}
 			}
