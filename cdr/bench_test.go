@@ -66,34 +66,14 @@ func BenchmarkParseAndApply(b *testing.B) {
 // BenchmarkLiveCallMemory: heap per call in progress, from the answered part
 // of an inbound call (its events up to the bridge), copied with fresh ids.
 func BenchmarkLiveCallMemory(b *testing.B) {
-	var upTo []map[string]string
-	for _, m := range loadFixture(b, "ivr-queue") {
-		if m["Event"] == "HangupRequest" {
-			break
-		}
-		upTo = append(upTo, m)
-	}
+	upTo := untilHangup(b, "ivr-queue")
 	const calls = 2000
 	for b.Loop() {
 		tr := newTestTracker(b)
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		for c := 0; c < calls; c++ {
-			suffix := "-" + strconv.Itoa(c)
-			for _, m := range upTo {
-				mm := make(map[string]string, len(m))
-				for k, v := range m {
-					if strings.HasSuffix(k, "Uniqueid") || strings.HasSuffix(k, "Linkedid") {
-						v += suffix
-					}
-					mm[k] = v
-				}
-				if e, ok := cdrfeed.ParseEvent(ami.Message(mm)); ok {
-					tr.Apply(&e)
-				}
-			}
-		}
+		applyCopies(tr, upTo, calls)
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		if len(tr.Live()) != calls {
@@ -107,18 +87,37 @@ func BenchmarkLiveCallMemory(b *testing.B) {
 // in progress, as a listcalls request does now that the view is built
 // when read.
 func BenchmarkTrackerLive100(b *testing.B) {
+	upTo := untilHangup(b, "outbound-answered")
+	const calls = 100
+	tr := newTestTracker(b)
+	applyCopies(tr, upTo, calls)
+	if n := len(tr.Live()); n != calls {
+		b.Fatalf("%d live calls, want %d", n, calls)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Live()
+	}
+}
+
+// untilHangup is a fixture's messages up to its first HangupRequest: the
+// part of the call while it is up.
+func untilHangup(b *testing.B, fixture string) []map[string]string {
 	var upTo []map[string]string
-	for _, m := range loadFixture(b, "outbound-answered") {
+	for _, m := range loadFixture(b, fixture) {
 		if m["Event"] == "HangupRequest" {
 			break
 		}
 		upTo = append(upTo, m)
 	}
-	const calls = 100
-	tr := newTestTracker(b)
+	return upTo
+}
+
+// applyCopies applies calls copies of msgs to tr, each with its own ids.
+func applyCopies(tr *cdr.Tracker, msgs []map[string]string, calls int) {
 	for c := 0; c < calls; c++ {
 		suffix := "-" + strconv.Itoa(c)
-		for _, m := range upTo {
+		for _, m := range msgs {
 			mm := make(map[string]string, len(m))
 			for k, v := range m {
 				if strings.HasSuffix(k, "Uniqueid") || strings.HasSuffix(k, "Linkedid") {
@@ -130,12 +129,5 @@ func BenchmarkTrackerLive100(b *testing.B) {
 				tr.Apply(&e)
 			}
 		}
-	}
-	if n := len(tr.Live()); n != calls {
-		b.Fatalf("%d live calls, want %d", n, calls)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		tr.Live()
 	}
 }
