@@ -194,14 +194,7 @@ func TestExtensionCallWithoutCallctl(t *testing.T) {
 		}
 		defer env.WaitIdle(ctx)
 		defer call.Hangup(ctx)
-		got, err := env.Phone(answers).Incoming(ctx)
-		if err == nil {
-			err = got.WaitAnswered(ctx)
-		}
-		if err == nil {
-			err = call.WaitAnswered(ctx)
-		}
-		if err != nil {
+		if err := connected(ctx, call, env.Phone(answers)); err != nil {
 			t.Fatalf("1000 → %s: %s did not get the call: %v", called, answers, err)
 		}
 	}
@@ -235,14 +228,7 @@ func TestExtensionCallOverMaxCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := env.Phone("1001").Incoming(ctx)
-	if err == nil {
-		err = got.WaitAnswered(ctx)
-	}
-	if err == nil {
-		err = call.WaitAnswered(ctx)
-	}
-	if err != nil {
+	if err := connected(ctx, call, env.Phone("1001")); err != nil {
 		t.Fatalf("1001 did not get the call: %v", err)
 	}
 	call.Hangup(ctx)

@@ -26,6 +26,20 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
+// connected waits until p gets a call and answers it, and until the
+// caller sees the answer (a hangup that crosses it is a CANCEL the phone
+// follows with a BYE Asterisk ignores until its 200 OK times out, 32 s).
+func connected(ctx context.Context, call *phone.Call, p *phone.Phone) error {
+	got, err := p.Incoming(ctx)
+	if err == nil {
+		err = got.WaitAnswered(ctx)
+	}
+	if err == nil {
+		err = call.WaitAnswered(ctx)
+	}
+	return err
+}
+
 // phoneEnv registers the test bed's SIP phones for a test of daemon d;
 // they are unregistered at the test's end.
 func phoneEnv(t *testing.T, ctx context.Context, d *testbed.Daemon) *scenario.Env {
