@@ -47,30 +47,6 @@ type LiveLeg struct {
 	Answer time.Time // zero while ringing
 }
 
-// Changed is what TakeChanged reports of one call.
-type Changed struct {
-	Linkedid string
-	// Live is the call's new live view; nil when the call is over (or
-	// has nothing of its own left, as a call all of whose channels moved).
-	Live *LiveCall
-}
-
-// TakeChanged reports every call whose live view changed since the last
-// TakeChanged, once each, and forgets them. Its cost is proportional to
-// the changed calls, not to all calls in progress.
-func (t *Tracker) TakeChanged(fn func(Changed)) {
-	for _, c := range t.dirty {
-		c.dirty = false
-		ch := Changed{Linkedid: c.Linkedid}
-		if t.calls[c.Linkedid] == c {
-			ch.Live = t.live(c)
-		}
-		fn(ch)
-	}
-	clear(t.dirty)
-	t.dirty = t.dirty[:0]
-}
-
 // TakeUnsaved reports every call whose state changed since the last
 // TakeUnsaved, with a copy of its state to keep across a daemon restart
 // (nil when the call is over), once each, and forgets them.
@@ -85,16 +61,6 @@ func (t *Tracker) TakeUnsaved(fn func(linkedid string, s *CallState)) {
 	}
 	clear(t.unsaved)
 	t.unsaved = t.unsaved[:0]
-}
-
-// DropChanged forgets which calls changed, for a user that builds live
-// views when they are read (Live, LiveOf) instead of taking them.
-func (t *Tracker) DropChanged() {
-	for _, c := range t.dirty {
-		c.dirty = false
-	}
-	clear(t.dirty)
-	t.dirty = t.dirty[:0]
 }
 
 // Len returns the number of calls in progress.

@@ -9,7 +9,7 @@ type State struct {
 
 // CallState is one call in progress as stored: the call and its channels.
 // The daemon keeps one per call and rewrites only those that changed
-// (TakeChanged).
+// (TakeUnsaved).
 type CallState struct {
 	Call     *call      `json:"call"`
 	Channels []*channel `json:"channels"`
@@ -37,7 +37,7 @@ func (t *Tracker) State() State {
 // saved copies one call and its channels out of the tracker.
 func (t *Tracker) saved(c *call) *CallState {
 	cc := *c
-	cc.members, cc.dirty, cc.unsaved = nil, false, false
+	cc.members, cc.unsaved = nil, false
 	if c.Vars != nil {
 		v := *c.Vars
 		cc.Vars = &v

@@ -48,9 +48,8 @@ type Tracker struct {
 	local map[string]*channel // Local channels by name, to pair ;1 and ;2
 	// changes are what the current Apply or Resync reports.
 	changes []Change
-	// dirty are the calls whose live view changed since TakeChanged last
-	// ran; unsaved those whose state changed since TakeUnsaved last ran.
-	dirty, unsaved []*call
+	// unsaved are the calls whose state changed since TakeUnsaved last ran.
+	unsaved []*call
 }
 
 // call is one call: the channels that share a linkedid.
@@ -68,7 +67,6 @@ type call struct {
 	Adopted   bool       `json:"adopted,omitempty"`
 	Resynced  bool       `json:"resynced,omitempty"`
 	Answered  bool       `json:"answered,omitempty"` // CallAnswered reported
-	dirty     bool       // in Tracker.dirty
 	unsaved   bool       // in Tracker.unsaved
 }
 
@@ -178,15 +176,11 @@ func init() {
 	}
 }
 
-// touch notes that c changed: its live view and its saved state are
-// refreshed by the next TakeChanged.
+// touch notes that c changed: its saved state is refreshed by the next
+// TakeUnsaved.
 func (t *Tracker) touch(c *call) {
 	if c == nil {
 		return
-	}
-	if !c.dirty {
-		c.dirty = true
-		t.dirty = append(t.dirty, c)
 	}
 	if !c.unsaved {
 		c.unsaved = true

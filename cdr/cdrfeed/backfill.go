@@ -224,8 +224,7 @@ func (b *backfiller) replay(rows []cel.Row, w window) int {
 				}
 			}
 		}
-		// Its calls are over: nothing of them is left for a live view.
-		b.tracker.DropChanged()
+		// Its calls are over: nothing of them is left to save.
 		b.tracker.TakeUnsaved(func(string, *cdr.CallState) {})
 		b.commits.add(finished)
 		handed += len(finished)

@@ -1,8 +1,9 @@
 // Package cdrfeed runs the CDR engine in the daemon: it feeds the AMI event
 // stream to a cdr.Tracker, serves the live view of the calls in progress to
-// the API (built from the tracker when read), commits each finished call to the store in one transaction with
-// whatever must follow it, resynchronises after a reconnect or lost events,
-// and keeps the calls in progress across daemon restarts.
+// the API (built from the tracker when read), commits each finished call
+// to the store in one transaction with whatever must follow it,
+// resynchronises after a reconnect or lost events, and keeps the calls in
+// progress across daemon restarts.
 //
 // Cost: the event goroutine only parses and applies events; after each
 // burst of queued events it wakes the readers waiting for a channel,
@@ -314,7 +315,6 @@ func (f *Feed) keep(changes []cdr.Change) {
 // flush publishes what the events so far changed: the live view's waiters
 // get their calls, and the committer the changes to commit.
 func (f *Feed) flush() {
-	f.view.change(f.tracker.DropChanged)
 	f.view.notify()
 	f.m.live.Set(float64(f.tracker.Len())) // the feed is the tracker's only writer
 	f.commits.add(f.changes)
