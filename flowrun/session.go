@@ -234,16 +234,16 @@ func (s *session) restoreVars(ctx context.Context) error {
 		name string
 		to   *[]string
 	}{{varDigits, &s.digits}, {varTags, &s.tags}} {
-		var val string
-		if err := s.ari(ctx, func(c context.Context) (err error) { val, err = s.r.deps.ARI.GetVar(c, s.id, v.name); return }); err != nil && !ari.IsNotFound(err) {
+		val, err := s.getVar(ctx, v.name)
+		if err != nil && !ari.IsNotFound(err) {
 			return err
 		}
 		if val != "" {
 			*v.to = strings.Split(val, ",")
 		}
 	}
-	var steps string
-	if err := s.ari(ctx, func(c context.Context) (err error) { steps, err = s.r.deps.ARI.GetVar(c, s.id, varSteps); return }); err != nil && !ari.IsNotFound(err) {
+	steps, err := s.getVar(ctx, varSteps)
+	if err != nil && !ari.IsNotFound(err) {
 		return err
 	}
 	s.steps, _ = strconv.Atoi(steps)
